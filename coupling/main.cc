@@ -1,0 +1,152 @@
+// RadioTwin command line:
+//   radiotwin [--help] [--version] [--print-parameters[=prm|json]] FILE.prm|FILE.json
+//             [--set "Section/Sub/Name=value" ...]
+// Exit status: 0 success, 1 bad input (one message naming file, line and parameter),
+// 2 a failure during the run.
+#include <deal.II/base/exceptions.h>
+#include <deal.II/base/mpi.h>
+#include <deal.II/base/parameter_handler.h>
+
+#include <iostream>
+#include <regex>
+#include <sstream>
+
+#include "coupling/input_error.h"
+#include "coupling/parameter_file.h"
+#include "coupling/simulator.h"
+#include "coupling/version.h"
+
+namespace
+{
+  const char *usage =
+    "Usage: radiotwin [--help] [--version] [--print-parameters[=prm|json]] FILE.prm|FILE.json\n"
+    "                 [--set \"Section/Sub/Name=value\" ...]\n"
+    "       mpirun -np N radiotwin FILE.prm\n"
+    "\n"
+    "Runs the simulation described by the parameter file and writes its results to\n"
+    "'Output/Directory' (default results/<FILE>): radiotwin.pvd (open in ParaView),\n"
+    "summary.json, radial_profile.csv, parameters.prm.\n"
+    "\n"
+    "  --help                    this text\n"
+    "  --version                 version and git revision\n"
+    "  --print-parameters[=FMT]  print every parameter with its unit, range and default\n"
+    "                            (FMT prm or json; with FILE: the values FILE sets) and exit\n"
+    "  --set \"A/B/Name=value\"    override one parameter of FILE (may be repeated)\n"
+    "\n"
+    "Exit status: 0 success, 1 bad input, 2 failure during the run.\n";
+
+  struct CommandLine
+  {
+    bool                     help = false, version = false;
+    std::string              print_format; ///< empty: run
+    std::string              file;
+    std::vector<std::string> overrides;
+  };
+
+  CommandLine parse(int argc, char **argv)
+  {
+    CommandLine cl;
+    for (int i = 1; i < argc; ++i)
+      {
+        const std::string a = argv[i];
+        if (a == "--help" || a == "-h")
+          cl.help = true;
+        else if (a == "--version")
+          cl.version = true;
+        else if (a == "--print-parameters" || a == "--print-parameters=prm")
+          cl.print_format = "prm";
+        else if (a == "--print-parameters=json")
+          cl.print_format = "json";
+        else if (a == "--set")
+          {
+            if (i + 1 >= argc)
+              throw radiotwin::InputError("--set needs an argument \"Section/Sub/Name=value\"");
+            cl.overrides.emplace_back(argv[++i]);
+          }
+        else if (a.rfind("--set=", 0) == 0)
+          cl.overrides.emplace_back(a.substr(6));
+        else if (a.rfind("-", 0) == 0)
+          throw radiotwin::InputError("unknown option '" + a + "' (see radiotwin --help)");
+        else if (cl.file.empty())
+          cl.file = a;
+        else
+          throw radiotwin::InputError("more than one parameter file given: '" + cl.file +
+                                      "' and '" + a + "'");
+      }
+    return cl;
+  }
+
+  std::string one_line(const dealii::ExceptionBase &e)
+  {
+    std::ostringstream os;
+    e.print_info(os);
+    return std::regex_replace(os.str(), std::regex("\\s+"), " ");
+  }
+} // namespace
+
+int main(int argc, char **argv)
+{
+  dealii::Utilities::MPI::MPI_InitFinalize mpi(argc, argv, dealii::numbers::invalid_unsigned_int);
+  const MPI_Comm comm = MPI_COMM_WORLD;
+  const bool     root = dealii::Utilities::MPI::this_mpi_process(comm) == 0;
+
+  try
+    {
+      const CommandLine cl = parse(argc, argv);
+      if (cl.help)
+        {
+          if (root)
+            std::cout << usage;
+          return 0;
+        }
+      if (cl.version)
+        {
+          if (root)
+            std::cout << "radiotwin " << radiotwin::version_string() << " (deal.II "
+                      << DEAL_II_PACKAGE_VERSION << ")" << std::endl;
+          return 0;
+        }
+
+      dealii::ParameterHandler prm;
+      radiotwin::Simulator::declare_parameters(prm);
+      radiotwin::ParameterFile file;
+      if (!cl.file.empty())
+        file.read(prm, cl.file, cl.overrides);
+      else if (cl.print_format.empty())
+        throw radiotwin::InputError("no parameter file given (see radiotwin --help)");
+      else if (!cl.overrides.empty())
+        throw radiotwin::InputError("--set needs a parameter file to override");
+
+      if (!cl.print_format.empty())
+        {
+          if (root)
+            prm.print_parameters(std::cout, cl.print_format == "json" ?
+                                              dealii::ParameterHandler::JSON :
+                                              dealii::ParameterHandler::PRM);
+          return 0;
+        }
+
+      radiotwin::Simulator simulator(comm, prm, file);
+      simulator.run();
+      return 0;
+    }
+  catch (const radiotwin::InputError &e)
+    {
+      // Input is read identically on every rank, so every rank gets here: report once.
+      if (root)
+        std::cerr << "radiotwin: error: " << e.what() << std::endl;
+      return 1;
+    }
+  catch (const dealii::ExceptionBase &e)
+    {
+      std::cerr << "radiotwin: run failed: " << one_line(e) << std::endl;
+    }
+  catch (const std::exception &e)
+    {
+      std::cerr << "radiotwin: run failed: " << e.what() << std::endl;
+    }
+  // A failure during the run may have reached only some ranks: do not wait for the others.
+  if (dealii::Utilities::MPI::n_mpi_processes(comm) > 1)
+    MPI_Abort(comm, 2);
+  return 2;
+}

@@ -1,0 +1,218 @@
+#include "coupling/parameter_file.h"
+
+#include <deal.II/base/exceptions.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+namespace radiotwin
+{
+  namespace
+  {
+    std::string trim(const std::string &s)
+    {
+      const auto b = s.find_first_not_of(" \t\r\n");
+      if (b == std::string::npos)
+        return "";
+      const auto e = s.find_last_not_of(" \t\r\n");
+      return s.substr(b, e - b + 1);
+    }
+
+    /// The "additional information" of a deal.II exception, on one line.
+    std::string one_line(const dealii::ExceptionBase &e)
+    {
+      std::ostringstream os;
+      e.print_info(os);
+      std::string text = os.str();
+      text             = std::regex_replace(text, std::regex("\\s+"), " ");
+      return trim(text);
+    }
+
+    std::string join_path(const std::vector<std::string> &sections, const std::string &name)
+    {
+      std::string path;
+      for (const auto &s : sections)
+        path += s + "/";
+      return path + name;
+    }
+  } // namespace
+
+  std::pair<std::vector<std::string>, std::string> split_parameter_path(const std::string &path)
+  {
+    std::vector<std::string> parts;
+    std::string              current;
+    for (const char c : path)
+      if (c == '/')
+        {
+          parts.push_back(trim(current));
+          current.clear();
+        }
+      else
+        current += c;
+    const std::string name = trim(current);
+    return {parts, name};
+  }
+
+  void ParameterFile::scan_prm_text(const std::string &text)
+  {
+    // A light scan of the prm grammar (subsection/end/set) that remembers the line of each
+    // assignment: deal.II reports line numbers for syntax errors, but not for the values
+    // that later turn out inconsistent with each other.
+    std::istringstream       in(text);
+    std::string              line;
+    std::vector<std::string> sections;
+    int                      n = 0;
+    while (std::getline(in, line))
+      {
+        ++n;
+        const auto hash = line.find('#');
+        if (hash != std::string::npos)
+          line = line.substr(0, hash);
+        line = trim(line);
+        if (line.rfind("subsection ", 0) == 0)
+          sections.push_back(trim(line.substr(11)));
+        else if (line == "end" && !sections.empty())
+          sections.pop_back();
+        else if (line.rfind("set ", 0) == 0)
+          {
+            const auto eq = line.find('=');
+            if (eq != std::string::npos)
+              line_of_path[join_path(sections, trim(line.substr(4, eq - 4)))] = n;
+          }
+      }
+  }
+
+  void ParameterFile::read(dealii::ParameterHandler &      prm,
+                           const std::string &             filename,
+                           const std::vector<std::string> &overrides)
+  {
+    file = filename;
+    std::ifstream in(filename);
+    if (!in)
+      throw InputError(filename + ": cannot open the parameter file (missing or unreadable)");
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+
+    const bool is_json = filename.size() > 5 && filename.substr(filename.size() - 5) == ".json";
+    const bool is_prm  = filename.size() > 4 && filename.substr(filename.size() - 4) == ".prm";
+    if (!is_json && !is_prm)
+      throw InputError(filename + ": unknown parameter file type (expected .prm or .json)");
+
+    try
+      {
+        if (is_prm)
+          {
+            scan_prm_text(text);
+            prm.parse_input(filename, "", /*skip_undefined=*/false,
+                            /*assert_mandatory_entries_are_found=*/false);
+          }
+        else
+          {
+            std::istringstream json(text);
+            prm.parse_input_from_json(json, /*skip_undefined=*/false);
+          }
+      }
+    catch (const dealii::ExceptionBase &e)
+      {
+        // deal.II's messages already carry "Line <n> of file <f>"; add the section path.
+        std::string msg = one_line(e);
+        std::smatch m;
+        if (std::regex_search(msg, m, std::regex("Line <([0-9]+)>")))
+          {
+            const int line = std::stoi(m[1]);
+            for (const auto &[path, l] : line_of_path)
+              if (l == line)
+                msg += " [parameter '" + path + "']";
+          }
+        throw InputError(filename + ": " + msg);
+      }
+    catch (const std::exception &e)
+      {
+        // JSON syntax errors come from boost::property_tree.
+        throw InputError(filename + ": malformed parameter file: " +
+                         std::regex_replace(std::string(e.what()), std::regex("\\s+"), " "));
+      }
+
+    for (const auto &o : overrides)
+      apply_override(prm, o);
+  }
+
+  void ParameterFile::read_from_string(dealii::ParameterHandler &prm, const std::string &text,
+                                       const std::string &pseudo_filename)
+  {
+    file = pseudo_filename;
+    scan_prm_text(text);
+    try
+      {
+        prm.parse_input_from_string(text, pseudo_filename, false);
+      }
+    catch (const dealii::ExceptionBase &e)
+      {
+        throw InputError(pseudo_filename + ": " + one_line(e));
+      }
+  }
+
+  void ParameterFile::apply_override(dealii::ParameterHandler &prm, const std::string &assignment)
+  {
+    const auto eq = assignment.find('=');
+    if (eq == std::string::npos)
+      throw InputError("--set \"" + assignment +
+                       "\": expected the form \"Section/Sub/Name=value\"");
+    const std::string path  = trim(assignment.substr(0, eq));
+    const std::string value = trim(assignment.substr(eq + 1));
+    const auto [sections, name] = split_parameter_path(path);
+
+    unsigned int entered = 0;
+    try
+      {
+        for (const auto &s : sections)
+          {
+            // Entering an undeclared subsection would silently create it: check first.
+            if (!prm.subsection_path_exists({s}))
+              throw InputError("--set \"" + assignment + "\": no subsection '" + s +
+                               "' on the path of parameter '" + path + "'");
+            prm.enter_subsection(s);
+            ++entered;
+          }
+        prm.set(name, value);
+      }
+    catch (const InputError &)
+      {
+        for (; entered > 0; --entered)
+          prm.leave_subsection();
+        throw;
+      }
+    catch (const dealii::ExceptionBase &e)
+      {
+        for (; entered > 0; --entered)
+          prm.leave_subsection();
+        throw InputError("--set \"" + assignment + "\": parameter '" + path +
+                         "': " + one_line(e));
+      }
+    for (; entered > 0; --entered)
+      prm.leave_subsection();
+    overridden[path] = assignment;
+  }
+
+  ParameterLocation ParameterFile::locate(const std::string &path) const
+  {
+    ParameterLocation loc;
+    loc.path = path;
+    if (const auto o = overridden.find(path); o != overridden.end())
+      {
+        loc.file = "--set \"" + o->second + "\"";
+        return loc;
+      }
+    loc.file = file;
+    if (const auto l = line_of_path.find(path); l != line_of_path.end())
+      loc.line = l->second;
+    else
+      loc.file += " (default value)";
+    return loc;
+  }
+
+  void ParameterFile::fail(const std::string &path, const std::string &message) const
+  {
+    throw InputError(locate(path).describe() + ": " + message);
+  }
+} // namespace radiotwin

@@ -1,0 +1,48 @@
+// RadioTwin: reading parameter files (.prm or .json) into a deal.II ParameterHandler, with
+// command-line overrides and error messages that name file, line and parameter path.
+#pragma once
+
+#include <deal.II/base/parameter_handler.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "coupling/input_error.h"
+
+namespace radiotwin
+{
+  class ParameterFile
+  {
+  public:
+    /// Parse @p filename (by extension: .prm or .json) into @p prm, then apply each
+    /// override "Section/Sub/Name=value". Every failure throws an InputError.
+    void read(dealii::ParameterHandler &      prm,
+              const std::string &             filename,
+              const std::vector<std::string> &overrides = {});
+
+    /// Parse a parameter text given as a string (tests, embedded defaults).
+    void read_from_string(dealii::ParameterHandler &prm, const std::string &text,
+                          const std::string &pseudo_filename = "<string>");
+
+    /// Where the parameter "Section/Sub/Name" was set: the file and line, or the --set
+    /// override, or the defaults. Used to point cross-parameter errors at their source.
+    ParameterLocation locate(const std::string &path) const;
+
+    /// Throw an InputError about parameter @p path with the given explanation.
+    [[noreturn]] void fail(const std::string &path, const std::string &message) const;
+
+    const std::string &filename() const { return file; }
+
+  private:
+    void scan_prm_text(const std::string &text);
+    void apply_override(dealii::ParameterHandler &prm, const std::string &assignment);
+
+    std::string                file;
+    std::map<std::string, int> line_of_path; ///< from scanning the .prm text
+    std::map<std::string, std::string> overridden; ///< path -> "--set" text
+  };
+
+  /// Split "A/B/Name" into sections {"A","B"} and name "Name".
+  std::pair<std::vector<std::string>, std::string> split_parameter_path(const std::string &path);
+} // namespace radiotwin

@@ -1,0 +1,316 @@
+#include "coupling/simulator.h"
+
+#include <deal.II/base/function.h>
+#include <deal.II/base/quadrature_lib.h>
+#include <deal.II/base/utilities.h>
+#include <deal.II/fe/fe_values.h>
+
+#include <filesystem>
+#include <optional>
+#include <iomanip>
+#include <sstream>
+
+#include "coupling/version.h"
+#include "postprocessing/darcy_output.h"
+#include "postprocessing/line_profile.h"
+#include "postprocessing/output_files.h"
+#include "physics/units.h"
+
+namespace radiotwin
+{
+  using namespace dealii;
+
+  namespace
+  {
+    /// The Baxter-Jain pressure [Pa] as a deal.II function of x [m].
+    class BaxterJainPressure : public Function<3>
+    {
+    public:
+      BaxterJainPressure(const physics::BaxterJainSphere &s, const Point<3> &centre)
+        : sphere(s)
+        , centre(centre)
+      {}
+      double value(const Point<3> &x, const unsigned int = 0) const override
+      {
+        return sphere.pressure(x.distance(centre));
+      }
+
+    private:
+      physics::BaxterJainSphere sphere;
+      Point<3>                  centre;
+    };
+
+    std::string stem(const std::string &path)
+    {
+      return std::filesystem::path(path).stem().string();
+    }
+  } // namespace
+
+  void Simulator::declare_parameters(ParameterHandler &prm)
+  {
+    Geometry::declare_parameters(prm);
+    TissueProperties::declare_parameters(prm);
+    DarcySolver::declare_parameters(prm);
+    prm.enter_subsection("Output");
+    prm.declare_entry("Directory", "", Patterns::Anything(),
+                      "Folder for this run's results (created if missing; relative to the "
+                      "working directory). Empty: results/<name of the parameter file>.");
+    prm.declare_entry("Write VTU", "true", Patterns::Bool(),
+                      "Write the fields as .pvtu/.vtu with a .pvd record for ParaView.");
+    prm.declare_entry("Profile points", "201", Patterns::Integer(2, 100000),
+                      "Number of sample points of the line profile radial_profile.csv, from the "
+                      "tumour centre outwards. Range: 2-100000.");
+    prm.declare_entry("Profile direction", "1, 0, 0", Patterns::List(Patterns::Double(), 3, 3),
+                      "Direction of the line profile (normalised internally). Unit: none.");
+    prm.declare_entry("Profile length [mm]", "0", Patterns::Double(0, 1e4),
+                      "Length of the line profile; 0 means from the centre to the outer "
+                      "boundary of the generated geometry (twice the tumour radius for Gmsh "
+                      "meshes). Unit: mm. Range: 0-10000.");
+    prm.leave_subsection();
+    prm.enter_subsection("Verification");
+    prm.declare_entry("Compare with Baxter-Jain sphere", "false", Patterns::Bool(),
+                      "Compare the IFP and the rim velocity with the closed form of a uniformly "
+                      "perfused isolated sphere (physics-reference section 2) and report the "
+                      "errors in summary.json. Needs 'Geometry/Type = isolated sphere' without "
+                      "necrotic core, no lymphatics, uniform vessels and a Dirichlet boundary.");
+    prm.leave_subsection();
+  }
+
+  Simulator::Simulator(MPI_Comm comm, ParameterHandler &prm, const ParameterFile &file)
+    : comm(comm)
+    , pcout(std::cout, Utilities::MPI::this_mpi_process(comm) == 0)
+    , timer(comm, pcout, TimerOutput::never, TimerOutput::wall_times)
+    , file(file)
+    , triangulation(comm, Triangulation<3>::maximum_smoothing)
+  {
+    geometry_.parse_parameters(prm, file);
+    tissue.parse_parameters(prm, file);
+    darcy_ = std::make_unique<DarcySolver>(triangulation, tissue, timer);
+    darcy_->parse_parameters(prm, file);
+
+    prm.enter_subsection("Output");
+    directory = prm.get("Directory");
+    if (directory.empty())
+      directory = "results/" + stem(file.filename());
+    write_vtu      = prm.get_bool("Write VTU");
+    profile_points = prm.get_integer("Profile points");
+    const auto dir = Utilities::string_to_double(Utilities::split_string_list(prm.get("Profile direction")));
+    for (unsigned int d = 0; d < 3; ++d)
+      profile_direction[d] = dir[d];
+    if (profile_direction.norm() == 0)
+      file.fail("Output/Profile direction", "the direction must not be the zero vector");
+    profile_direction /= profile_direction.norm();
+    profile_length_m = prm.get_double("Profile length [mm]") * units::mm;
+    prm.leave_subsection();
+
+    prm.enter_subsection("Verification");
+    verify_baxter_jain = prm.get_bool("Compare with Baxter-Jain sphere");
+    prm.leave_subsection();
+    if (verify_baxter_jain &&
+        (geometry_.type() != Geometry::Type::isolated_sphere ||
+         geometry_.necrotic_core_radius() > 0 ||
+         tissue(Region::tumour).lymphatic_coefficient != 0))
+      file.fail("Verification/Compare with Baxter-Jain sphere",
+                "the closed form holds for 'Geometry/Type = isolated sphere' without necrotic "
+                "core and without tumour lymphatics");
+
+    std::ostringstream os;
+    prm.print_parameters(os, ParameterHandler::ShortPRM);
+    parameters_text = os.str();
+  }
+
+  void Simulator::prepare_output_directory() const
+  {
+    if (Utilities::MPI::this_mpi_process(comm) == 0)
+      {
+        std::error_code ec;
+        std::filesystem::create_directories(directory, ec);
+        if (ec || !std::filesystem::is_directory(directory))
+          throw InputError(file.locate("Output/Directory").describe() +
+                           ": cannot create the output directory '" + directory + "'");
+        // A summary left by an earlier run would make this one look complete while it runs.
+        std::filesystem::remove(directory + "/summary.json", ec);
+        write_file_atomically(directory + "/parameters.prm", parameters_text);
+      }
+    MPI_Barrier(comm);
+  }
+
+  void Simulator::run()
+  {
+    Timer wall(comm, true);
+    const unsigned int n_ranks = Utilities::MPI::n_mpi_processes(comm);
+    pcout << "RadioTwin " << version_string() << " | " << n_ranks << " MPI rank"
+          << (n_ranks > 1 ? "s" : "") << " | " << file.filename() << std::endl;
+    prepare_output_directory();
+
+    {
+      TimerOutput::Scope scope(timer, "Mesh");
+      geometry_.create(triangulation);
+    }
+    pcout << "  mesh: " << triangulation.n_global_active_cells() << " cells, "
+          << triangulation.n_global_levels() << " levels" << std::endl;
+
+    darcy_->setup();
+    pcout << "  Darcy: " << darcy_->n_dofs() << " DoFs (Q" << darcy_->degree() << "), "
+          << (darcy_->backend() == DarcySolver::Backend::petsc ? "PETSc BoomerAMG" :
+                                                                  "Trilinos ML")
+          << std::endl;
+    darcy_->solve();
+    pcout << "  Darcy: converged in " << darcy_->n_iterations() << " CG iterations" << std::endl;
+    diagnostics = darcy_->diagnostics();
+
+    Json darcy_summary, verification;
+    darcy_summary.set("linear_algebra",
+                      darcy_->backend() == DarcySolver::Backend::petsc ? "PETSc" : "Trilinos");
+    darcy_summary.set("fe_degree", darcy_->degree());
+    darcy_summary.set("dofs", static_cast<unsigned long long>(darcy_->n_dofs()));
+    darcy_summary.set("cg_iterations", darcy_->n_iterations());
+    write_profile_and_verification(darcy_summary, verification);
+
+    Json regions;
+    for (const Region r : geometry_.regions())
+      {
+        const unsigned int i = region_index(material_id(r));
+        Json region;
+        region.set("volume_mL", diagnostics.volume[i] / units::mL);
+        region.set("ifp_mean_mmHg", diagnostics.mean_pressure[i] / units::mmHg);
+        region.set("ifp_max_mmHg", diagnostics.max_pressure[i] / units::mmHg);
+        region.set("ifp_min_mmHg", diagnostics.min_pressure[i] / units::mmHg);
+        regions.set(region_key(r), region);
+      }
+    darcy_summary.set("regions", regions);
+    darcy_summary.set("rim_velocity_max_um_per_s", diagnostics.rim_velocity_max / units::um_per_s);
+    darcy_summary.set("rim_velocity_mean_outward_um_per_s",
+                      diagnostics.rim_velocity_mean / units::um_per_s);
+    darcy_summary.set("fluid_leakage_from_vessels_uL_per_min",
+                      diagnostics.vessel_leakage / units::uL_per_min);
+    darcy_summary.set("fluid_drained_by_lymphatics_uL_per_min",
+                      diagnostics.lymphatic_drainage / units::uL_per_min);
+    darcy_summary.set("outer_boundary_outflow_uL_per_min",
+                      diagnostics.outflow_consistent / units::uL_per_min);
+    darcy_summary.set("outer_boundary_outflow_from_gradient_uL_per_min",
+                      diagnostics.outflow_gradient / units::uL_per_min);
+    darcy_summary.set("fluid_balance_relative_defect", diagnostics.balance_defect());
+
+    if (write_vtu)
+      {
+        TimerOutput::Scope scope(timer, "Output: VTU");
+        PvdRecord record(directory, "radiotwin");
+        const std::string pvtu = write_darcy_fields(*darcy_, tissue, directory, "darcy", 0, 0.0);
+        record.add(0.0, pvtu, comm);
+      }
+
+    Utilities::System::MemoryStats memory;
+    Utilities::System::get_memory_stats(memory);
+    const double peak_MB = Utilities::MPI::max(memory.VmHWM / 1024.0, comm);
+
+    Json times;
+    for (const auto &[section, seconds] :
+         timer.get_summary_data(TimerOutput::total_wall_time))
+      times.set(section, seconds);
+    times.set("total", wall.wall_time());
+
+    summary_ = Json();
+    summary_.set("radiotwin_version", version_string());
+    summary_.set("status", "complete");
+    summary_.set("parameter_file", file.filename());
+    summary_.set("mpi_ranks", n_ranks);
+    summary_.set("cells", static_cast<unsigned long long>(triangulation.n_global_active_cells()));
+    summary_.set("darcy", darcy_summary);
+    if (verify_baxter_jain)
+      summary_.set("verification", verification);
+    summary_.set("wall_time_s", times);
+    summary_.set("peak_memory_MB_per_rank_max", peak_MB);
+
+    if (Utilities::MPI::this_mpi_process(comm) == 0)
+      write_file_atomically(directory + "/summary.json", summary_.dump() + "\n");
+
+    const auto &d = diagnostics;
+    pcout << std::setprecision(4) << "  IFP tumour mean "
+          << d.mean_pressure[region_index(material_id(Region::tumour))] / units::mmHg
+          << " mmHg, max " << d.max_pressure[region_index(material_id(Region::tumour))] / units::mmHg
+          << " mmHg; rim velocity max " << d.rim_velocity_max / units::um_per_s << " um/s"
+          << "\n  fluid: vessels " << d.vessel_leakage / units::uL_per_min << " uL/min, lymphatics "
+          << d.lymphatic_drainage / units::uL_per_min << " uL/min, boundary outflow "
+          << d.outflow_consistent / units::uL_per_min << " uL/min (balance defect "
+          << d.balance_defect() << ")\n"
+          << "  wall time " << wall.wall_time() << " s, peak memory " << peak_MB
+          << " MB/rank" << std::endl;
+    timer.print_summary();
+    pcout << "Results: " << directory << "/ (radiotwin.pvd for ParaView, summary.json, "
+          << "radial_profile.csv)" << std::endl;
+  }
+
+  void Simulator::write_profile_and_verification(Json &darcy_summary, Json &verification)
+  {
+    TimerOutput::Scope scope(timer, "Output: profile and verification");
+    const Point<3> &centre = geometry_.centre();
+    const double    length = profile_length_m > 0 ? profile_length_m : geometry_.outer_extent();
+    std::vector<Point<3>> points(profile_points);
+    for (unsigned int i = 0; i < profile_points; ++i)
+      points[i] = centre + (length * i / (profile_points - 1)) * profile_direction;
+    // Nudge the last point inside: the discrete boundary of curved cells lies within.
+    points.back() = centre + (length * (1 - 1e-3 / profile_points)) * profile_direction;
+
+    const auto samples = sample_field(darcy_->mapping(), darcy_->dof_handler(),
+                                      darcy_->pressure(), points);
+    darcy_summary.set("ifp_centre_mmHg",
+                      samples[0].found ? samples[0].value / units::mmHg : std::nan(""));
+
+    std::optional<physics::BaxterJainSphere> closed_form;
+    if (verify_baxter_jain)
+      closed_form.emplace(tissue(Region::tumour), geometry_.tumour_radius(), 0.0);
+
+    std::ostringstream csv;
+    csv << "r_mm,x_mm,y_mm,z_mm,region,ifp_mmHg,radial_velocity_um_per_s"
+        << (closed_form ? ",ifp_closed_form_mmHg" : "") << "\n";
+    csv << std::setprecision(12);
+    for (const auto &s : samples)
+      {
+        if (!s.found)
+          continue;
+        const double K = tissue(s.material).hydraulic_conductivity;
+        const double r = s.x.distance(centre);
+        csv << r / units::mm << "," << s.x[0] / units::mm << "," << s.x[1] / units::mm << ","
+            << s.x[2] / units::mm << "," << int(s.material) << "," << s.value / units::mmHg
+            << "," << (-K * s.gradient * profile_direction) / units::um_per_s;
+        if (closed_form)
+          csv << "," << closed_form->pressure(r) / units::mmHg;
+        csv << "\n";
+      }
+    if (Utilities::MPI::this_mpi_process(comm) == 0)
+      write_file_atomically(directory + "/radial_profile.csv", csv.str());
+
+    if (closed_form)
+      {
+        // The outer boundary condition of the closed form is the solver's.
+        const BaxterJainPressure exact(*closed_form, centre);
+        const auto [l2, h1] = darcy_->errors(exact);
+        double norm2 = 0; // ||p_exact||^2 with the error's quadrature
+        {
+          const QGauss<3> quadrature(darcy_->degree() + 2);
+          FEValues<3> fev(darcy_->mapping(), darcy_->dof_handler().get_fe(), quadrature,
+                          update_quadrature_points | update_JxW_values);
+          for (const auto &cell : darcy_->dof_handler().active_cell_iterators())
+            if (cell->is_locally_owned())
+              {
+                fev.reinit(cell);
+                for (const unsigned int q : fev.quadrature_point_indices())
+                  norm2 += std::pow(exact.value(fev.quadrature_point(q)), 2) * fev.JxW(q);
+              }
+          norm2 = Utilities::MPI::sum(norm2, comm);
+        }
+        const double u_exact = closed_form->rim_velocity();
+        verification.set("alpha", closed_form->alpha);
+        verification.set("ifp_centre_closed_form_mmHg", closed_form->pressure(0) / units::mmHg);
+        verification.set("ifp_relative_L2_error", l2 / std::sqrt(norm2));
+        verification.set("ifp_H1_seminorm_error_Pa_per_m", h1);
+        verification.set("rim_velocity_closed_form_um_per_s", u_exact / units::um_per_s);
+        verification.set("rim_velocity_mean_relative_error",
+                         std::abs(diagnostics.rim_velocity_mean - u_exact) / u_exact);
+        verification.set("rim_velocity_from_consistent_flux_relative_error",
+                         std::abs(diagnostics.outflow_consistent / diagnostics.rim_area - u_exact) /
+                           u_exact);
+      }
+  }
+} // namespace radiotwin

@@ -1,0 +1,64 @@
+// RadioTwin: the Simulator owns the parts of a run (mesh, tissue, solvers, outputs) and
+// orchestrates them; the physics lives in the parts. All parameters are parsed and checked
+// in the constructor, before anything is written.
+#pragma once
+
+#include <deal.II/base/conditional_ostream.h>
+#include <deal.II/base/parameter_handler.h>
+#include <deal.II/base/timer.h>
+#include <deal.II/distributed/tria.h>
+
+#include <memory>
+#include <string>
+
+#include "coupling/parameter_file.h"
+#include "meshes/geometry.h"
+#include "physics/tissue_properties.h"
+#include "postprocessing/json.h"
+#include "solvers/darcy_solver.h"
+
+namespace radiotwin
+{
+  class Simulator
+  {
+  public:
+    static void declare_parameters(dealii::ParameterHandler &prm);
+
+    Simulator(MPI_Comm comm, dealii::ParameterHandler &prm, const ParameterFile &file);
+
+    /// Build the mesh, solve, write every output; summary.json is written last, so a folder
+    /// without it is an incomplete run.
+    void run();
+
+    const std::string &     output_directory() const { return directory; }
+    const Geometry &        geometry() const { return geometry_; }
+    const DarcySolver &     darcy() const { return *darcy_; }
+    const DarcyDiagnostics &darcy_diagnostics() const { return diagnostics; }
+    const Json &            summary() const { return summary_; }
+
+  private:
+    void prepare_output_directory() const;
+    void write_profile_and_verification(Json &darcy_summary, Json &verification);
+
+    MPI_Comm                  comm;
+    dealii::ConditionalOStream pcout;
+    dealii::TimerOutput       timer;
+    const ParameterFile &     file;
+    std::string               parameters_text; ///< all values, for reproducibility
+
+    Geometry         geometry_;
+    TissueProperties tissue;
+
+    std::string      directory;
+    bool             write_vtu = true;
+    unsigned int     profile_points = 201;
+    dealii::Tensor<1, 3> profile_direction;
+    double           profile_length_m = 0;
+    bool             verify_baxter_jain = false;
+
+    dealii::parallel::distributed::Triangulation<3> triangulation;
+    std::unique_ptr<DarcySolver>                    darcy_;
+    DarcyDiagnostics                                diagnostics;
+    Json                                            summary_;
+  };
+} // namespace radiotwin

@@ -1,0 +1,68 @@
+// RadioTwin: the computational domain. A spherical tumour (optionally with a necrotic core)
+// inside a spherical or cubic host region, or an isolated tumour sphere, or a Gmsh mesh whose
+// physical volume groups map onto regions. Always a parallel::distributed::Triangulation<3>.
+#pragma once
+
+#include <deal.II/base/parameter_handler.h>
+#include <deal.II/base/point.h>
+#include <deal.II/distributed/tria.h>
+
+#include <string>
+#include <vector>
+
+#include "coupling/parameter_file.h"
+#include "meshes/regions.h"
+
+namespace radiotwin
+{
+  class Geometry
+  {
+  public:
+    enum class Type
+    {
+      sphere_in_sphere,
+      sphere_in_cube,
+      isolated_sphere,
+      gmsh
+    };
+
+    static void declare_parameters(dealii::ParameterHandler &prm);
+    void        parse_parameters(dealii::ParameterHandler &prm, const ParameterFile &file);
+
+    /// Build the coarse mesh, attach manifolds (curved surfaces stay curved under
+    /// refinement), refine globally and then near the tumour. Throws InputError on a
+    /// missing or malformed mesh file or on missing regions.
+    void create(dealii::parallel::distributed::Triangulation<3> &tria) const;
+
+    Type   type() const { return geometry_type; }
+    /// Tumour radius [m] (for Gmsh meshes: as given in the prm, used only for profiles).
+    double tumour_radius() const { return tumour_radius_m; }
+    double necrotic_core_radius() const { return core_radius_m; }
+    /// Distance from the centre to the outer boundary along a coordinate axis [m].
+    double outer_extent() const;
+    const dealii::Point<3> &centre() const { return centre_point; }
+    /// Regions this geometry contains.
+    std::vector<Region> regions() const;
+
+  private:
+    void build_coarse_mesh(dealii::Triangulation<3> &coarse) const;
+    void read_gmsh(dealii::Triangulation<3> &coarse) const;
+    void attach_manifolds(dealii::parallel::distributed::Triangulation<3> &tria) const;
+    void refine_near_tumour(dealii::parallel::distributed::Triangulation<3> &tria) const;
+
+    Type             geometry_type = Type::sphere_in_sphere;
+    dealii::Point<3> centre_point;
+    double           tumour_radius_m   = 5e-3;
+    double           core_radius_m     = 0;
+    double           host_size_m       = 10e-3;
+    unsigned int     global_refinements = 3;
+    unsigned int     tumour_refinements = 0;
+    unsigned int     rim_refinements    = 0;
+    double           rim_band_m         = 0.5e-3;
+
+    std::string gmsh_file;
+    double      gmsh_length_unit_m = 1e-3;
+    std::vector<unsigned int> gmsh_ids[3]; ///< physical ids per region index
+    std::string               gmsh_file_location; ///< for error messages
+  };
+} // namespace radiotwin

@@ -1,0 +1,142 @@
+// RadioTwin: steady interstitial fluid flow, physics-reference section 2.
+//
+//   -div(K grad p) = J_v - J_L (+ f),  J_v = Lp S/V (p_e - p),  J_L = LpL SL/V (p - p_L),
+//
+// with continuous Q_k elements on the distributed mesh, Dirichlet (p = p_out) or no-flux outer
+// boundary, and CG + algebraic multigrid from PETSc (BoomerAMG) or Trilinos (ML). Everything
+// downstream reads the pressure and the recovered velocity u = -K grad p through the
+// accessors, as deal.II distributed vectors (backend independent), in SI units.
+#pragma once
+
+#include <deal.II/base/function.h>
+#include <deal.II/base/parameter_handler.h>
+#include <deal.II/base/timer.h>
+#include <deal.II/distributed/tria.h>
+#include <deal.II/dofs/dof_handler.h>
+#include <deal.II/fe/fe_q.h>
+#include <deal.II/fe/fe_system.h>
+#include <deal.II/fe/mapping_q.h>
+#include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/la_parallel_vector.h>
+
+#include <array>
+#include <memory>
+
+#include "coupling/parameter_file.h"
+#include "physics/tissue_properties.h"
+
+namespace radiotwin
+{
+  using VectorType = dealii::LinearAlgebra::distributed::Vector<double>;
+
+  /// Integral fluid balance and per-region pressure statistics of a Darcy solution (SI).
+  struct DarcyDiagnostics
+  {
+    double vessel_leakage         = 0; ///< integral of J_v over the domain [m^3/s]
+    double lymphatic_drainage     = 0; ///< integral of J_L [m^3/s]
+    double extra_source           = 0; ///< integral of the manufactured source f [m^3/s]
+    double outflow_consistent     = 0; ///< outer-boundary outflow from the discrete residual [m^3/s]
+    double outflow_gradient       = 0; ///< outer-boundary integral of -K grad p . n [m^3/s]
+    double rim_velocity_max       = 0; ///< max |u| on the tumour surface, tumour side [m/s]
+    double rim_velocity_mean      = 0; ///< mean outward u . n on the tumour surface [m/s]
+    double rim_area               = 0; ///< area of the tumour surface [m^2]
+    std::array<double, 3> volume{};        ///< per region index [m^3]
+    std::array<double, 3> mean_pressure{}; ///< [Pa]
+    std::array<double, 3> max_pressure{};  ///< [Pa]
+    std::array<double, 3> min_pressure{};  ///< [Pa]
+
+    /// |inflow - outflow| / max(|terms|): the discrete conservation defect.
+    double balance_defect() const;
+  };
+
+  class DarcySolver
+  {
+  public:
+    enum class Backend
+    {
+      petsc,
+      trilinos
+    };
+
+    static void declare_parameters(dealii::ParameterHandler &prm);
+    void        parse_parameters(dealii::ParameterHandler &prm, const ParameterFile &file);
+
+    DarcySolver(const dealii::parallel::distributed::Triangulation<3> &triangulation,
+                const TissueProperties &tissue, dealii::TimerOutput &timer);
+
+    /// Replace the outer-boundary pressure [Pa] by a function of x [m] (verification).
+    void set_boundary_pressure(std::shared_ptr<const dealii::Function<3>> p_boundary);
+    /// Add a volumetric fluid source f(x) [1/s] to the right-hand side (verification).
+    void set_extra_source(std::shared_ptr<const dealii::Function<3>> source);
+
+    /// Distribute DoFs, build constraints and sparsity; checks the S/V field.
+    void setup();
+    /// Assemble, solve, and recover the velocity field.
+    void solve();
+    /// Fluid balance and region statistics of the current solution (collective).
+    DarcyDiagnostics diagnostics() const;
+
+    /// L2 and H1-seminorm errors against an exact pressure [Pa] (collective).
+    std::pair<double, double> errors(const dealii::Function<3> &exact_pressure) const;
+
+    const dealii::DoFHandler<3> &dof_handler() const { return dofs; }
+    const dealii::Mapping<3> &   mapping() const { return *mapping_q; }
+    /// Interstitial fluid pressure [Pa], with ghost values.
+    const VectorType &pressure() const { return pressure_Pa; }
+    /// Darcy velocity u = -K grad p [m/s] in a discontinuous vector space (3 components).
+    const dealii::DoFHandler<3> &velocity_dof_handler() const { return velocity_dofs; }
+    const VectorType &           velocity() const { return velocity_m_per_s; }
+
+    unsigned int n_iterations() const { return last_iterations; }
+    dealii::types::global_dof_index n_dofs() const { return dofs.n_dofs(); }
+    Backend backend() const { return linear_algebra; }
+    unsigned int degree() const { return fe_degree; }
+
+  private:
+    template <class LA>
+    void solve_with();
+    void recover_velocity();
+
+    /// Right-hand side and reaction coefficient at one point: the weak form's data.
+    struct PointData
+    {
+      double reaction; ///< Lp S/V + LpL SL/V [1/(Pa s)]
+      double source;   ///< Lp S/V p_e + LpL SL/V p_L + f [1/s]
+    };
+    PointData point_data(const physics::StarlingCoefficients &c,
+                         const dealii::Point<3> &x) const;
+
+    // Parameters
+    unsigned int fe_degree        = 1;
+    bool         dirichlet_outer  = true;
+    double       outer_pressure_Pa = 0;
+    Backend      linear_algebra   = Backend::petsc;
+    double       relative_tolerance = 1e-10;
+    unsigned int max_iterations    = 1000;
+    double       amg_strong_threshold = 0.6;
+    unsigned int amg_aggressive_levels = 1;
+
+    const dealii::parallel::distributed::Triangulation<3> &tria;
+    const TissueProperties &                                tissue;
+    dealii::TimerOutput &                                   timer;
+    MPI_Comm                                                comm;
+
+    std::unique_ptr<dealii::FE_Q<3>>      fe;
+    std::unique_ptr<dealii::MappingQ<3>>  mapping_q;
+    dealii::DoFHandler<3>                 dofs;
+    dealii::IndexSet                      owned, relevant;
+    dealii::AffineConstraints<double>     constraints;         ///< hanging nodes + Dirichlet
+    dealii::AffineConstraints<double>     hanging_constraints; ///< hanging nodes only
+
+    std::unique_ptr<dealii::FESystem<3>>  velocity_fe;
+    dealii::DoFHandler<3>                 velocity_dofs;
+
+    VectorType pressure_Pa;
+    VectorType velocity_m_per_s;
+
+    std::shared_ptr<const dealii::Function<3>> boundary_pressure;
+    std::shared_ptr<const dealii::Function<3>> extra_source;
+
+    unsigned int last_iterations = 0;
+  };
+} // namespace radiotwin

@@ -8,6 +8,7 @@
 #include <deal.II/base/parameter_handler.h>
 
 #include <iostream>
+#include <memory>
 #include <regex>
 #include <sstream>
 
@@ -89,6 +90,9 @@ int main(int argc, char **argv)
   dealii::Utilities::MPI::MPI_InitFinalize mpi(argc, argv, dealii::numbers::invalid_unsigned_int);
   const MPI_Comm comm = MPI_COMM_WORLD;
   const bool     root = dealii::Utilities::MPI::this_mpi_process(comm) == 0;
+  // Outlives the try block: its members must not be destroyed while an exception is in
+  // flight (deal.II's TimerOutput would print a warning then).
+  std::unique_ptr<radiotwin::Simulator> simulator;
 
   try
     {
@@ -126,8 +130,8 @@ int main(int argc, char **argv)
           return 0;
         }
 
-      radiotwin::Simulator simulator(comm, prm, file);
-      simulator.run();
+      simulator = std::make_unique<radiotwin::Simulator>(comm, prm, file);
+      simulator->run();
       return 0;
     }
   catch (const radiotwin::InputError &e)

@@ -114,15 +114,18 @@ namespace radiotwin
       }
     catch (const dealii::ExceptionBase &e)
       {
-        // deal.II's messages already carry "Line <n> of file <f>"; add the section path.
-        std::string msg = one_line(e);
-        std::smatch m;
-        if (std::regex_search(msg, m, std::regex("Line <([0-9]+)>")))
+        // deal.II's messages carry "Line <n> of file <f>: ..."; rewrite them as
+        // "f:n: parameter 'Section/Name': ..." with the path from our own scan.
+        const std::string msg = one_line(e);
+        std::smatch       m;
+        if (std::regex_search(msg, m, std::regex("Line <([0-9]+)> of file <[^>:]*>?:? *(.*)")))
           {
-            const int line = std::stoi(m[1]);
+            const int   line = std::stoi(m[1]);
+            std::string where = filename + ":" + std::to_string(line) + ": ";
             for (const auto &[path, l] : line_of_path)
               if (l == line)
-                msg += " [parameter '" + path + "']";
+                where += "parameter '" + path + "': ";
+            throw InputError(where + m[2].str());
           }
         throw InputError(filename + ": " + msg);
       }

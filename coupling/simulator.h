@@ -42,7 +42,7 @@ namespace radiotwin
 
     MPI_Comm                  comm;
     dealii::ConditionalOStream pcout;
-    dealii::TimerOutput       timer;
+    std::unique_ptr<dealii::TimerOutput> timer; ///< created after validation (see constructor)
     const ParameterFile &     file;
     std::string               parameters_text; ///< all values, for reproducibility
 

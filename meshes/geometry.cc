@@ -6,6 +6,7 @@
 #include <deal.II/grid/grid_tools.h>
 #include <deal.II/grid/manifold_lib.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -256,14 +257,21 @@ namespace radiotwin
       }
     // Faces lying on one of the spheres are spherical, whichever cells they belong to;
     // the faces of the host cube are flat.
+    // (The corners of a cube face are equidistant from the centre too: only the interface
+    // radii count.)
+    std::vector<double> spheres = radii;
+    if (geometry_type == Type::sphere_in_sphere)
+      spheres.push_back(host_size_m);
     for (const auto &cell : coarse.active_cell_iterators())
       for (const auto f : cell->face_indices())
         {
           double radius = 0;
-          if (on_sphere(cell->face(f), radius))
-            cell->face(f)->set_all_manifold_ids(spherical_manifold_id);
-          else if (geometry_type == Type::sphere_in_cube && cell->face(f)->at_boundary())
+          if (geometry_type == Type::sphere_in_cube && cell->face(f)->at_boundary())
             cell->face(f)->set_all_manifold_ids(numbers::flat_manifold_id);
+          else if (on_sphere(cell->face(f), radius) &&
+                   std::any_of(spheres.begin(), spheres.end(),
+                               [&](const double R) { return std::abs(R - radius) < tol; }))
+            cell->face(f)->set_all_manifold_ids(spherical_manifold_id);
         }
     for (const auto &cell : coarse.active_cell_iterators())
       for (const auto f : cell->face_indices())

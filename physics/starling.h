@@ -88,6 +88,21 @@ namespace radiotwin::physics
              (x * (1.0 - std::exp(-2.0 * alpha)));
     }
 
+    /// d/dx of shape(alpha, x) = (alpha coth(alpha x) - 1/x) shape(alpha, x), with its
+    /// small-x limit shape(alpha, 0) alpha^2 x / 3.
+    static double shape_derivative(const double alpha, const double x)
+    {
+      if (alpha * x < 1e-4)
+        return shape(alpha, 0) * alpha * alpha * x / 3.0;
+      return (alpha / std::tanh(alpha * x) - 1.0 / x) * shape(alpha, x);
+    }
+
+    /// dp/dr [Pa/m]
+    double pressure_derivative(const double r) const
+    {
+      return (outer_pressure - effective_pressure) * shape_derivative(alpha, r / radius) / radius;
+    }
+
     /// p(r) [Pa]
     double pressure(const double r) const
     {

@@ -15,7 +15,7 @@
 #include <deal.II/dofs/dof_handler.h>
 #include <deal.II/fe/fe_q.h>
 #include <deal.II/fe/fe_system.h>
-#include <deal.II/fe/mapping_q.h>
+#include <deal.II/fe/mapping_q_cache.h>
 #include <deal.II/lac/affine_constraints.h>
 #include <deal.II/lac/la_parallel_vector.h>
 
@@ -122,7 +122,7 @@ namespace radiotwin
     MPI_Comm                                                comm;
 
     std::unique_ptr<dealii::FE_Q<3>>      fe;
-    std::unique_ptr<dealii::MappingQ<3>>  mapping_q;
+    std::unique_ptr<dealii::MappingQCache<3>> mapping_q; ///< curved cells, support points cached
     dealii::DoFHandler<3>                 dofs;
     dealii::IndexSet                      owned, relevant;
     dealii::AffineConstraints<double>     constraints;         ///< hanging nodes + Dirichlet

@@ -86,7 +86,7 @@ namespace radiotwin
     : comm(comm)
     , pcout(std::cout, Utilities::MPI::this_mpi_process(comm) == 0)
     , file(file)
-    , triangulation(comm, Triangulation<3>::maximum_smoothing)
+    , triangulation(comm, Triangulation<3>::limit_level_difference_at_vertices)
   {
     geometry_.parse_parameters(prm, file);
     tissue.parse_parameters(prm, file);

@@ -250,6 +250,8 @@ namespace radiotwin
 
         // The 7 cells of the ball and the cells between sphere and cube are blended between
         // their faces (transfinite interpolation); the other shells are exactly spherical.
+        // (Blending the shells too was measured 2.8x slower to refine: TFI's pull-back is a
+        // Newton iteration once the faces are curved.)
         const bool in_ball = r < radii[0] + tol;
         const bool in_cube_layer = geometry_type == Type::sphere_in_cube && r > tumour_radius_m + tol;
         cell->set_all_manifold_ids((in_ball || in_cube_layer) ? transfinite_manifold_id :

@@ -5,8 +5,11 @@
 #include <deal.II/fe/fe_dgq.h>
 #include <deal.II/fe/fe_values.h>
 #include <deal.II/fe/mapping_q.h>
+#include <deal.II/fe/mapping_q1.h>
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
 #include <deal.II/lac/petsc_precondition.h>
+
+#include <petscsys.h>
 #include <deal.II/lac/petsc_sparse_matrix.h>
 #include <deal.II/lac/petsc_vector.h>
 #include <deal.II/lac/read_write_vector.h>
@@ -50,6 +53,21 @@ namespace radiotwin
         data.aggressive_coarsening_num_levels = aggressive_levels;
         data.relaxation_type_up   = AMG::AdditionalData::RelaxationType::symmetricSORJacobi;
         data.relaxation_type_down = AMG::AdditionalData::RelaxationType::symmetricSORJacobi;
+        // HMIS coarsening with extended+i interpolation (at most 4 entries per row): a
+        // sparser hierarchy than Falgout's; measured on 626 k Q1 DoFs, 2 ranks: set-up 2.3 ->
+        // 1.0 s, solve 2.8 -> 1.7 s (15 instead of 12 CG iterations). The deal.II wrapper does
+        // not expose these, so they go to PETSc's options database; a user's PETSC_OPTIONS
+        // still override them.
+        for (const auto &[option, value] : {std::pair<const char *, const char *>{
+                                              "-pc_hypre_boomeramg_coarsen_type", "HMIS"},
+                                            {"-pc_hypre_boomeramg_interp_type", "ext+i"},
+                                            {"-pc_hypre_boomeramg_P_max", "4"}})
+          {
+            PetscBool set = PETSC_FALSE;
+            PetscOptionsHasName(nullptr, nullptr, option, &set);
+            if (!set)
+              PetscOptionsSetValue(nullptr, option, value);
+          }
         amg.initialize(A, data);
       }
     };
@@ -169,12 +187,19 @@ namespace radiotwin
 
   void DarcySolver::setup()
   {
-    TimerOutput::Scope scope(timer, "Darcy: setup");
-    fe        = std::make_unique<FE_Q<3>>(fe_degree);
-    // Curved cells: MappingQ asks the manifolds for its support points on every reinit,
-    // which dominates everything else for degree >= 2; compute them once.
-    mapping_q = std::make_unique<MappingQCache<3>>(fe_degree);
-    mapping_q->initialize(MappingQ<3>(fe_degree), tria);
+    TimerOutput::Scope scope(timer, "Darcy: setup (DoFs, constraints, mapping)");
+    fe = std::make_unique<FE_Q<3>>(fe_degree);
+    velocity_fe.reset(); // re-created on the new mesh by recover_velocity()
+    if (fe_degree == 1)
+      mapping_q = std::make_unique<MappingQ1<3>>();
+    else
+      {
+        // Curved cells: MappingQ asks the manifolds for its support points on every reinit,
+        // which dominates everything else for degree >= 2; compute them once.
+        auto cache = std::make_unique<MappingQCache<3>>(fe_degree);
+        cache->initialize(MappingQ<3>(fe_degree), tria);
+        mapping_q = std::move(cache);
+      }
     dofs.distribute_dofs(*fe);
     owned    = dofs.locally_owned_dofs();
     relevant = DoFTools::extract_locally_relevant_dofs(dofs);
@@ -182,11 +207,10 @@ namespace radiotwin
     hanging_constraints.clear();
     hanging_constraints.reinit(relevant);
     DoFTools::make_hanging_node_constraints(dofs, hanging_constraints);
-    hanging_constraints.close();
-
     constraints.clear();
     constraints.reinit(relevant);
-    DoFTools::make_hanging_node_constraints(dofs, constraints);
+    constraints.copy_from(hanging_constraints);
+    hanging_constraints.close();
     if (dirichlet_outer)
       {
         const Functions::ConstantFunction<3> constant(outer_pressure_Pa);
@@ -194,13 +218,7 @@ namespace radiotwin
           *mapping_q, dofs, 0, boundary_pressure ? *boundary_pressure : constant, constraints);
       }
     constraints.close();
-
-    velocity_fe = std::make_unique<FESystem<3>>(FE_DGQ<3>(fe_degree), 3);
-    velocity_dofs.distribute_dofs(*velocity_fe);
-
     pressure_Pa.reinit(owned, relevant, comm);
-    velocity_m_per_s.reinit(velocity_dofs.locally_owned_dofs(),
-                            DoFTools::extract_locally_relevant_dofs(velocity_dofs), comm);
 
     // A negative vessel density would make the operator indefinite: refuse it here.
     bool negative = false;
@@ -228,7 +246,7 @@ namespace radiotwin
     typename LA::Matrix A;
     typename LA::Vector rhs(owned, comm), solution(owned, comm);
     {
-      TimerOutput::Scope scope(timer, "Darcy: setup");
+      TimerOutput::Scope scope(timer, "Darcy: setup (sparsity, matrix)");
       DynamicSparsityPattern dsp(relevant);
       DoFTools::make_sparsity_pattern(dofs, dsp, constraints, false);
       SparsityTools::distribute_sparsity_pattern(dsp, owned, comm, relevant);
@@ -317,6 +335,14 @@ namespace radiotwin
     // space: exact for Q_k pressure on affine cells (grad Q_k lies in DGQ_k per component),
     // local to each cell, and free of any global solve.
     TimerOutput::Scope scope(timer, "Darcy: velocity recovery");
+    if (!velocity_fe)
+      {
+        velocity_fe = std::make_unique<FESystem<3>>(FE_DGQ<3>(fe_degree), 3);
+        velocity_dofs.distribute_dofs(*velocity_fe);
+        // Cell-local values: no ghosts needed to write them; readers get ghosts below.
+        velocity_m_per_s.reinit(velocity_dofs.locally_owned_dofs(),
+                                DoFTools::extract_locally_relevant_dofs(velocity_dofs), comm);
+      }
     const FiniteElement<3> &scalar_fe = velocity_fe->base_element(0);
     const Quadrature<3>     nodes(scalar_fe.get_unit_support_points());
     FEValues<3>             fev(*mapping_q, *fe, nodes, update_gradients);

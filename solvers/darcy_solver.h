@@ -122,7 +122,7 @@ namespace radiotwin
     MPI_Comm                                                comm;
 
     std::unique_ptr<dealii::FE_Q<3>>      fe;
-    std::unique_ptr<dealii::MappingQCache<3>> mapping_q; ///< curved cells, support points cached
+    std::unique_ptr<dealii::Mapping<3>>   mapping_q; ///< MappingQ1, or a MappingQCache for k >= 2
     dealii::DoFHandler<3>                 dofs;
     dealii::IndexSet                      owned, relevant;
     dealii::AffineConstraints<double>     constraints;         ///< hanging nodes + Dirichlet

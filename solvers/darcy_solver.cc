@@ -119,9 +119,10 @@ namespace radiotwin
                       "Interstitial pressure imposed on the outer boundary (Dirichlet). Unit: "
                       "mmHg. Range: -100-300.");
     prm.enter_subsection("Linear solver");
-    prm.declare_entry("Linear algebra", "PETSc", Patterns::Selection("PETSc|Trilinos"),
-                      "Library for the distributed matrix and the AMG preconditioner: PETSc "
-                      "(hypre BoomerAMG) or Trilinos (ML).");
+    prm.declare_entry("Linear algebra", "Trilinos", Patterns::Selection("PETSc|Trilinos"),
+                      "Library for the distributed matrix and the AMG preconditioner: Trilinos "
+                      "(ML) or PETSc (hypre BoomerAMG). Trilinos is the faster of the two here "
+                      "(docs/benchmarks.md); BoomerAMG needs fewer iterations.");
     prm.declare_entry("Relative tolerance", "1e-10", Patterns::Double(1e-16, 1e-2),
                       "CG stops when the residual norm falls below this times the norm of the "
                       "right-hand side. Unit: none. Range: 1e-16-1e-2.");

@@ -110,7 +110,7 @@ namespace radiotwin
     unsigned int fe_degree        = 1;
     bool         dirichlet_outer  = true;
     double       outer_pressure_Pa = 0;
-    Backend      linear_algebra   = Backend::petsc;
+    Backend      linear_algebra   = Backend::trilinos;
     double       relative_tolerance = 1e-10;
     unsigned int max_iterations    = 1000;
     double       amg_strong_threshold = 0.6;

@@ -33,22 +33,10 @@ namespace
     Simulator sim(MPI_COMM_WORLD, prm, file);
     sim.run();
 
-    // The closed form, built here independently of the run's own verification output.
-    prm.enter_subsection("Tissue");
-    prm.enter_subsection("Tumour");
-    physics::StarlingCoefficients c;
-    c.hydraulic_conductivity = prm.get_double("Hydraulic conductivity K [cm^2 mmHg^-1 s^-1]") *
-                               units::cm2_per_mmHg_s;
-    c.wall_conductivity = prm.get_double("Vessel wall hydraulic conductivity Lp [cm mmHg^-1 s^-1]") *
-                          units::cm_per_mmHg_s;
-    c.vessel_surface_density = prm.get_double("Vessel surface density S/V [cm^-1]") * units::per_cm;
-    c.oncotic_reflection     = prm.get_double("Oncotic reflection coefficient sigma_T [-]");
-    c.vascular_pressure      = prm.get_double("Vascular pressure p_v [mmHg]") * units::mmHg;
-    c.plasma_oncotic_pressure = prm.get_double("Plasma oncotic pressure pi_v [mmHg]") * units::mmHg;
-    c.interstitial_oncotic_pressure =
-      prm.get_double("Interstitial oncotic pressure pi_i [mmHg]") * units::mmHg;
-    prm.leave_subsection();
-    prm.leave_subsection();
+    // The closed form from the tumour's parameters as the file sets them.
+    TissueProperties tissue;
+    tissue.parse_parameters(prm, file);
+    const physics::StarlingCoefficients &c = tissue(Region::tumour);
     const physics::BaxterJainSphere exact(c, sim.geometry().tumour_radius(), 0.0);
     BOOST_TEST(exact.alpha > 36.7);
     BOOST_TEST(exact.alpha < 36.9);

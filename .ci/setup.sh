@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Shared by the README commands: install what is missing (Debian 12, as root or with sudo),
+# then configure and build RadioTwin in build/ (ccache-accelerated, -j2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(libdeal.ii-dev libvtk9-dev libboost-test-dev cmake g++ make ccache numdiff python3
+          openmpi-bin git)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "radiotwin setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" > /tmp/radiotwin-apt.log 2>&1 || {
+      echo "radiotwin setup: apt-get install failed, see /tmp/radiotwin-apt.log" >&2; exit 1; }
+fi
+
+# Open MPI refuses to run as root unless told; containers and CI machines often are root.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+
+jobs=${RADIOTWIN_BUILD_JOBS:-2}
+if [ ! -f build/CMakeCache.txt ]; then
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > build-configure.log 2>&1 || {
+    cat build-configure.log >&2; exit 1; }
+  rm -f build-configure.log
+fi
+cmake --build build -j "$jobs" || { echo "radiotwin setup: build failed" >&2; exit 1; }

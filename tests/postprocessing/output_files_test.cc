@@ -43,6 +43,10 @@ BOOST_AUTO_TEST_CASE(run_folder_opens_in_paraview)
   file.read(prm, source_path("configs/default.prm"), {"Output/Directory=" + dir});
   Simulator sim(MPI_COMM_WORLD, prm, file);
   sim.run();
+  // Fluid balance with host lymphatics and a Dirichlet boundary: J_v - J_L = outflow.
+  const auto &d = sim.darcy_diagnostics();
+  BOOST_TEST(d.lymphatic_drainage > 0.5 * d.vessel_leakage);
+  BOOST_TEST(d.balance_defect() < 1e-6);
   MPI_Barrier(MPI_COMM_WORLD);
   if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) != 0)
     return;
@@ -92,4 +96,22 @@ BOOST_AUTO_TEST_CASE(run_folder_opens_in_paraview)
                           "\"fluid_drained_by_lymphatics_uL_per_min\"", "\"dofs\"",
                           "\"mpi_ranks\"", "\"wall_time_s\"", "\"Darcy: CG solve\""})
     BOOST_TEST(summary.find(key) != std::string::npos, key);
+}
+
+BOOST_AUTO_TEST_CASE(no_flux_boundary_balance)
+{
+  // The Gmsh example has a no-flux boundary: the lymphatics must drain all the leakage.
+  dealii::ParameterHandler prm;
+  Simulator::declare_parameters(prm);
+  ParameterFile file;
+  file.read(prm, source_path("configs/examples/gmsh_block.prm"),
+            {"Output/Directory=no_flux_np" +
+               std::to_string(dealii::Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD)),
+             "Output/Write VTU=false"});
+  Simulator sim(MPI_COMM_WORLD, prm, file);
+  sim.run();
+  const auto &d = sim.darcy_diagnostics();
+  BOOST_TEST(d.vessel_leakage > 0);
+  BOOST_TEST(std::abs(d.vessel_leakage - d.lymphatic_drainage) < 1e-6 * d.vessel_leakage);
+  BOOST_TEST(std::abs(d.outflow_consistent) < 1e-6 * d.vessel_leakage);
 }

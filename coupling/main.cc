@@ -1,6 +1,7 @@
 // RadioTwin command line:
-//   radiotwin [--help] [--version] [--print-parameters[=prm|json]] FILE.prm|FILE.json
+//   radiotwin [pbrpk] [--help] [--version] [--print-parameters[=prm|json]] FILE.prm|FILE.json
 //             [--set "Section/Sub/Name=value" ...]
+// "pbrpk" runs the whole-body model on its own (its own parameter set).
 // Exit status: 0 success, 1 bad input (one message naming file, line and parameter),
 // 2 a failure during the run.
 #include <deal.II/base/exceptions.h>
@@ -16,6 +17,7 @@
 #include "coupling/parameter_file.h"
 #include "coupling/simulator.h"
 #include "coupling/version.h"
+#include "coupling/whole_body_model.h"
 
 namespace
 {
@@ -23,10 +25,14 @@ namespace
     "Usage: radiotwin [--help] [--version] [--print-parameters[=prm|json]] FILE.prm|FILE.json\n"
     "                 [--set \"Section/Sub/Name=value\" ...]\n"
     "       mpirun -np N radiotwin FILE.prm\n"
+    "       radiotwin pbrpk [options] FILE.prm\n"
     "\n"
     "Runs the simulation described by the parameter file and writes its results to\n"
     "'Output/Directory' (default results/<FILE>): radiotwin.pvd (open in ParaView),\n"
     "summary.json, radial_profile.csv, parameters.prm.\n"
+    "'pbrpk' runs the whole-body PBRPK model alone: time_activity.csv,\n"
+    "receptor_occupancy.csv, summary.json (doses, BED); its parameters: radiotwin pbrpk\n"
+    "--print-parameters.\n"
     "\n"
     "  --help                    this text\n"
     "  --version                 version and git revision\n"
@@ -38,7 +44,7 @@ namespace
 
   struct CommandLine
   {
-    bool                     help = false, version = false;
+    bool                     help = false, version = false, pbrpk = false;
     std::string              print_format; ///< empty: run
     std::string              file;
     std::vector<std::string> overrides;
@@ -68,6 +74,8 @@ namespace
           cl.overrides.emplace_back(a.substr(6));
         else if (a.rfind("-", 0) == 0)
           throw radiotwin::InputError("unknown option '" + a + "' (see radiotwin --help)");
+        else if (a == "pbrpk" && i == 1)
+          cl.pbrpk = true;
         else if (cl.file.empty())
           cl.file = a;
         else
@@ -112,7 +120,10 @@ int main(int argc, char **argv)
         }
 
       dealii::ParameterHandler prm;
-      radiotwin::Simulator::declare_parameters(prm);
+      if (cl.pbrpk)
+        radiotwin::declare_pbrpk_parameters(prm);
+      else
+        radiotwin::Simulator::declare_parameters(prm);
       radiotwin::ParameterFile file;
       if (!cl.file.empty())
         file.read(prm, cl.file, cl.overrides);
@@ -130,6 +141,8 @@ int main(int argc, char **argv)
           return 0;
         }
 
+      if (cl.pbrpk)
+        return radiotwin::run_pbrpk(comm, prm, file);
       simulator = std::make_unique<radiotwin::Simulator>(comm, prm, file);
       simulator->run();
       return 0;

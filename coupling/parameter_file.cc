@@ -163,20 +163,23 @@ namespace radiotwin
                        "\": expected the form \"Section/Sub/Name=value\"");
     const std::string path  = trim(assignment.substr(0, eq));
     const std::string value = trim(assignment.substr(eq + 1));
-    const auto [sections, name] = split_parameter_path(path);
+    // Entry names may hold '/' themselves ("S/V [cm^-1]", "[nmol/L]"): enter sections while
+    // the next part names one; the rest is the entry's name.
+    const auto [parts, last] = split_parameter_path(path);
+    std::vector<std::string> tokens = parts;
+    tokens.push_back(last);
 
     unsigned int entered = 0;
     try
       {
-        for (const auto &s : sections)
-          {
-            // Entering an undeclared subsection would silently create it: check first.
-            if (!prm.subsection_path_exists({s}))
-              throw InputError("--set \"" + assignment + "\": no subsection '" + s +
-                               "' on the path of parameter '" + path + "'");
-            prm.enter_subsection(s);
-            ++entered;
-          }
+        while (entered + 1 < tokens.size() && prm.subsection_path_exists({tokens[entered]}))
+          prm.enter_subsection(tokens[entered++]);
+        if (entered == 0 && tokens.size() > 1)
+          throw InputError("--set \"" + assignment + "\": no subsection '" + tokens[0] +
+                           "' on the path of parameter '" + path + "'");
+        std::string name = tokens[entered];
+        for (std::size_t i = entered + 1; i < tokens.size(); ++i)
+          name += "/" + tokens[i];
         prm.set(name, value);
       }
     catch (const InputError &)

@@ -41,7 +41,13 @@ BOOST_AUTO_TEST_CASE(overrides_and_locations)
                                              "  set Tumour radius [mm] = 4 # inline\n"
                                              "end\n");
   ParameterFile file;
-  file.read(prm, f, {"Geometry/Host size [mm]=12", "Darcy/Linear solver/Linear algebra = Trilinos"});
+  file.read(prm, f, {"Geometry/Host size [mm]=12", "Darcy/Linear solver/Linear algebra = Trilinos",
+                     "Tissue/Tumour/Vessel surface density S/V [cm^-1]=150"});
+  prm.enter_subsection("Tissue");
+  prm.enter_subsection("Tumour");
+  BOOST_TEST(prm.get_double("Vessel surface density S/V [cm^-1]") == 150.0); // '/' in a name
+  prm.leave_subsection();
+  prm.leave_subsection();
   prm.enter_subsection("Geometry");
   BOOST_TEST(prm.get_double("Tumour radius [mm]") == 4.0);
   BOOST_TEST(prm.get_double("Host size [mm]") == 12.0);

@@ -1,0 +1,289 @@
+#include "coupling/compartment_network.h"
+
+#include <cvode/cvode.h>
+#include <nvector/nvector_serial.h>
+#include <sundials/sundials_context.h>
+#include <sunlinsol/sunlinsol_dense.h>
+#include <sunmatrix/sunmatrix_dense.h>
+
+#include <stdexcept>
+
+namespace radiotwin
+{
+  unsigned int CompartmentNetwork::add_pool(const std::string &name, const double volume_L)
+  {
+    if (!integrals.empty() || !doses.empty())
+      throw std::logic_error("CompartmentNetwork: add pools before accumulators");
+    pools.push_back({name, volume_L});
+    return pools.size() - 1;
+  }
+
+  void CompartmentNetwork::add_transfer(const unsigned int from, const unsigned int to,
+                                        const double k_per_min)
+  {
+    if (k_per_min != 0)
+      transfers.push_back({from, to, k_per_min});
+  }
+
+  void CompartmentNetwork::add_binding(const unsigned int free_pool, const unsigned int bound_pool,
+                                       const double receptors_nmol, const double k_on,
+                                       const double k_off)
+  {
+    if (pools[free_pool].volume <= 0)
+      throw std::logic_error("CompartmentNetwork: binding needs a free pool with a volume");
+    if (receptors_nmol > 0)
+      bindings.push_back({free_pool, bound_pool, receptors_nmol, k_on, k_off});
+  }
+
+  unsigned int CompartmentNetwork::add_integral(const std::vector<unsigned int> &group)
+  {
+    if (!doses.empty())
+      throw std::logic_error("CompartmentNetwork: add integrals before dose trackers");
+    integrals.push_back(group);
+    return integrals.size() - 1;
+  }
+
+  unsigned int CompartmentNetwork::add_dose_tracker(
+    const std::vector<std::pair<unsigned int, double>> &weights, const double repair_rate_per_min)
+  {
+    doses.push_back({weights, repair_rate_per_min});
+    return doses.size() - 1;
+  }
+
+  unsigned int CompartmentNetwork::n_states() const
+  {
+    return 2 * pools.size() + 1 + integrals.size() + 3 * doses.size();
+  }
+
+  void CompartmentNetwork::rhs(const double *y, const double *source, double *ydot) const
+  {
+    const unsigned int n = n_states();
+    for (unsigned int i = 0; i < n; ++i)
+      ydot[i] = source ? source[i] : 0.0;
+    for (const auto &t : transfers)
+      for (unsigned int s = 0; s < 2; ++s)
+        {
+          const double flux = t.k * y[amount(t.from, s)];
+          ydot[amount(t.from, s)] -= flux;
+          ydot[amount(t.to, s)] += flux;
+        }
+    for (const auto &b : bindings)
+      {
+        const double r_free =
+          b.receptors - y[amount(b.bound_pool, hot)] - y[amount(b.bound_pool, cold)];
+        for (unsigned int s = 0; s < 2; ++s)
+          {
+            const double c    = y[amount(b.free_pool, s)] / pools[b.free_pool].volume;
+            const double flux = b.k_on * c * r_free - b.k_off * y[amount(b.bound_pool, s)];
+            ydot[amount(b.free_pool, s)] -= flux;
+            ydot[amount(b.bound_pool, s)] += flux;
+          }
+      }
+    if (decay > 0)
+      for (unsigned int p = 0; p < pools.size(); ++p)
+        {
+          const double flux = decay * y[amount(p, hot)];
+          ydot[amount(p, hot)] -= flux;
+          ydot[amount(p, cold)] += flux;
+          ydot[decayed()] += flux;
+        }
+    for (unsigned int k = 0; k < integrals.size(); ++k)
+      for (const unsigned int p : integrals[k])
+        ydot[integral(k)] += y[amount(p, hot)];
+    for (unsigned int k = 0; k < doses.size(); ++k)
+      {
+        double rate = 0;
+        for (const auto &[p, w] : doses[k].weights)
+          rate += w * y[amount(p, hot)];
+        const unsigned int d = dose(k);
+        ydot[d]     = rate;
+        ydot[d + 1] = rate - doses[k].mu * y[d + 1];
+        ydot[d + 2] = rate * y[d + 1];
+      }
+  }
+
+  template <typename Accessor>
+  void CompartmentNetwork::jacobian(const double *y, Accessor &&J) const
+  {
+    for (const auto &t : transfers)
+      for (unsigned int s = 0; s < 2; ++s)
+        {
+          J(amount(t.from, s), amount(t.from, s)) -= t.k;
+          J(amount(t.to, s), amount(t.from, s)) += t.k;
+        }
+    for (const auto &b : bindings)
+      {
+        const double V      = pools[b.free_pool].volume;
+        const double r_free =
+          b.receptors - y[amount(b.bound_pool, hot)] - y[amount(b.bound_pool, cold)];
+        for (unsigned int s = 0; s < 2; ++s)
+          {
+            const unsigned int f = amount(b.free_pool, s), bs = amount(b.bound_pool, s);
+            const double       c = y[f] / V;
+            // d flux_s / d A_free,s
+            J(f, f) -= b.k_on / V * r_free;
+            J(bs, f) += b.k_on / V * r_free;
+            // d flux_s / d A_bound,s' (both species occupy the receptors)
+            for (unsigned int s2 = 0; s2 < 2; ++s2)
+              {
+                const unsigned int b2 = amount(b.bound_pool, s2);
+                const double d = -b.k_on * c - (s2 == s ? b.k_off : 0.0);
+                J(f, b2) -= d;
+                J(bs, b2) += d;
+              }
+          }
+      }
+    if (decay > 0)
+      for (unsigned int p = 0; p < pools.size(); ++p)
+        {
+          J(amount(p, hot), amount(p, hot)) -= decay;
+          J(amount(p, cold), amount(p, hot)) += decay;
+          J(decayed(), amount(p, hot)) += decay;
+        }
+    for (unsigned int k = 0; k < integrals.size(); ++k)
+      for (const unsigned int p : integrals[k])
+        J(integral(k), amount(p, hot)) += 1.0;
+    for (unsigned int k = 0; k < doses.size(); ++k)
+      {
+        const unsigned int d = dose(k);
+        double rate = 0;
+        for (const auto &[p, w] : doses[k].weights)
+          rate += w * y[amount(p, hot)];
+        for (const auto &[p, w] : doses[k].weights)
+          {
+            J(d, amount(p, hot)) += w;
+            J(d + 1, amount(p, hot)) += w;
+            J(d + 2, amount(p, hot)) += w * y[d + 1];
+          }
+        J(d + 1, d + 1) -= doses[k].mu;
+        J(d + 2, d + 1) += rate;
+      }
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  struct NetworkIntegrator::Impl
+  {
+    const CompartmentNetwork &network;
+    SUNContext                context = nullptr;
+    N_Vector                  y       = nullptr;
+    SUNMatrix                 A       = nullptr;
+    SUNLinearSolver           solver  = nullptr;
+    void *                    cvode   = nullptr;
+    std::vector<double>       source, state;
+    double                    t = 0;
+    bool                      initialised = false;
+    double                    rtol, atol;
+    unsigned long             max_steps;
+
+    explicit Impl(const CompartmentNetwork &n)
+      : network(n)
+    {}
+
+    static int rhs(realtype, N_Vector y, N_Vector ydot, void *data)
+    {
+      auto *self = static_cast<Impl *>(data);
+      self->network.rhs(N_VGetArrayPointer(y), self->source.data(), N_VGetArrayPointer(ydot));
+      return 0;
+    }
+
+    static int jacobian(realtype, N_Vector y, N_Vector, SUNMatrix J, void *data, N_Vector,
+                        N_Vector, N_Vector)
+    {
+      auto *self = static_cast<Impl *>(data);
+      SUNMatZero(J);
+      realtype **cols = SUNDenseMatrix_Cols(J);
+      self->network.jacobian(N_VGetArrayPointer(y), [cols](const unsigned int i,
+                                                           const unsigned int j) -> realtype & {
+        return cols[j][i];
+      });
+      return 0;
+    }
+  };
+
+  NetworkIntegrator::NetworkIntegrator(const CompartmentNetwork &network,
+                                       const double relative_tolerance,
+                                       const double absolute_tolerance,
+                                       const unsigned long max_steps)
+    : impl(std::make_unique<Impl>(network))
+  {
+    impl->rtol      = relative_tolerance;
+    impl->atol      = absolute_tolerance;
+    impl->max_steps = max_steps;
+    const sunindextype n = network.n_states();
+    if (SUNContext_Create(nullptr, &impl->context) != 0)
+      throw std::runtime_error("SUNDIALS: cannot create a context");
+    impl->y      = N_VNew_Serial(n, impl->context);
+    impl->A      = SUNDenseMatrix(n, n, impl->context);
+    impl->solver = SUNLinSol_Dense(impl->y, impl->A, impl->context);
+    impl->cvode  = CVodeCreate(CV_BDF, impl->context);
+    impl->source.assign(n, 0.0);
+    impl->state.assign(n, 0.0);
+  }
+
+  NetworkIntegrator::~NetworkIntegrator()
+  {
+    CVodeFree(&impl->cvode);
+    SUNLinSolFree(impl->solver);
+    SUNMatDestroy(impl->A);
+    N_VDestroy(impl->y);
+    SUNContext_Free(&impl->context);
+  }
+
+  void NetworkIntegrator::reset(const double t_min, const std::vector<double> &y,
+                                const std::vector<double> &source)
+  {
+    impl->t      = t_min;
+    impl->state  = y;
+    impl->source = source;
+    std::copy(y.begin(), y.end(), N_VGetArrayPointer(impl->y));
+    int status;
+    if (!impl->initialised)
+      {
+        status = CVodeInit(impl->cvode, Impl::rhs, t_min, impl->y);
+        status |= CVodeSStolerances(impl->cvode, impl->rtol, impl->atol);
+        status |= CVodeSetUserData(impl->cvode, impl.get());
+        status |= CVodeSetLinearSolver(impl->cvode, impl->solver, impl->A);
+        status |= CVodeSetJacFn(impl->cvode, Impl::jacobian);
+        status |= CVodeSetMaxNumSteps(impl->cvode, impl->max_steps);
+        impl->initialised = true;
+      }
+    else
+      status = CVodeReInit(impl->cvode, t_min, impl->y);
+    if (status != 0)
+      throw std::runtime_error("CVODE: initialisation failed");
+  }
+
+  const std::vector<double> &NetworkIntegrator::advance_to(const double t_min,
+                                                            const double stop_min)
+  {
+    if (t_min > impl->t)
+      {
+        CVodeSetStopTime(impl->cvode, stop_min);
+        realtype  t_reached = impl->t;
+        const int status    = CVode(impl->cvode, t_min, impl->y, &t_reached, CV_NORMAL);
+        if (status < 0)
+          throw std::runtime_error("CVODE failed at t = " + std::to_string(t_reached) +
+                                   " min (flag " + std::to_string(status) +
+                                   "); try a looser 'Relative tolerance'");
+        impl->t = t_reached;
+        const double *y = N_VGetArrayPointer(impl->y);
+        impl->state.assign(y, y + impl->state.size());
+      }
+    return impl->state;
+  }
+
+  unsigned long NetworkIntegrator::n_steps() const
+  {
+    long n = 0;
+    CVodeGetNumSteps(impl->cvode, &n);
+    return n;
+  }
+
+  unsigned long NetworkIntegrator::n_rhs_evaluations() const
+  {
+    long n = 0;
+    CVodeGetNumRhsEvals(impl->cvode, &n);
+    return n;
+  }
+} // namespace radiotwin

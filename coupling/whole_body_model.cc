@@ -1,0 +1,797 @@
+#include "coupling/whole_body_model.h"
+
+#include <deal.II/base/mpi.h>
+#include <deal.II/base/timer.h>
+#include <deal.II/base/utilities.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <iomanip>
+#include <set>
+#include <tuple>
+#include <sstream>
+
+#include "coupling/version.h"
+#include "postprocessing/output_files.h"
+
+namespace radiotwin
+{
+  using namespace dealii;
+
+  namespace
+  {
+    std::vector<std::string> split(const std::string &text, const char separator)
+    {
+      std::vector<std::string> parts;
+      std::string              current;
+      for (const char c : text + separator)
+        if (c == separator)
+          {
+            if (!Utilities::trim(current).empty())
+              parts.push_back(Utilities::trim(current));
+            current.clear();
+          }
+        else
+          current += c;
+      return parts;
+    }
+
+    std::vector<double> numbers(const std::string &text, const ParameterFile &file,
+                                const std::string &path, const unsigned int n)
+    {
+      std::vector<double> v;
+      for (const auto &s : split(text, ','))
+        {
+          try
+            {
+              std::size_t used = 0;
+              v.push_back(std::stod(s, &used));
+              if (used != s.size())
+                throw std::invalid_argument(s);
+            }
+          catch (const std::exception &)
+            {
+              file.fail(path, "'" + s + "' is not a number (in '" + text + "')");
+            }
+        }
+      if (v.size() != n)
+        file.fail(path, "expected " + std::to_string(n) + " numbers in '" + text + "'");
+      return v;
+    }
+  } // namespace
+
+  void WholeBodyModel::declare_parameters(ParameterHandler &prm)
+  {
+    Radionuclide::declare_parameters(prm);
+    prm.enter_subsection("Whole body");
+    prm.enter_subsection("Patient");
+    prm.declare_entry("Body weight [kg]", "100", Patterns::Double(20, 300),
+                      "Scales organ volumes (volume = reference volume x BW/71 kg, Appendix A). "
+                      "Unit: kg. Range: 20-300.");
+    prm.declare_entry("Body surface area [m^2]", "1.9", Patterns::Double(0.5, 3.5),
+                      "Plasma volume V_p = 2.8 (1 - Hct) BSA [L]; plasma flow F = 1.23 V_p "
+                      "[L/min]. Unit: m^2. Range: 0.5-3.5.");
+    prm.declare_entry("Haematocrit [-]", "0.4", Patterns::Double(0.1, 0.7),
+                      "Blood haematocrit. Unit: none. Range: 0.1-0.7.");
+    prm.declare_entry("GFR [L/min]", "0.08874", Patterns::Double(0, 0.5),
+                      "Glomerular filtration rate; default (0.2/3)(201/151). Unit: L/min. Range: "
+                      "0-0.5.");
+    prm.leave_subsection();
+
+    prm.enter_subsection("Binding");
+    prm.declare_entry("k_on [L nmol^-1 min^-1]", "0.046", Patterns::Double(0, 100),
+                      "Receptor association rate (all receptor-positive tissues). Unit: "
+                      "L/(nmol min). Range: 0-100.");
+    prm.declare_entry("k_off [min^-1]", "0.368", Patterns::Double(0, 100),
+                      "Receptor dissociation rate (K_D = k_off/k_on = 8 nM). Unit: 1/min. Range: "
+                      "0-100.");
+    prm.declare_entry("Internalisation rate lambda_int [min^-1]", "0.001", Patterns::Double(0, 10),
+                      "Internalisation of bound ligand (the receptor is freed). Unit: 1/min. "
+                      "Range: 0-10.");
+    prm.leave_subsection();
+
+    prm.enter_subsection("Receptor densities");
+    prm.declare_entry("Kidney [nmol/L]", "14", Patterns::Double(0, 1e4),
+                      "Unit: nmol/L. Range: 0-1e4. 14 (18 in the target-site model).");
+    prm.declare_entry("Salivary glands [nmol/L]", "38", Patterns::Double(0, 1e4),
+                      "Unit: nmol/L. Range: 0-1e4. 38 (42).");
+    prm.declare_entry("Prostate [nmol/L]", "26.6", Patterns::Double(0, 1e4),
+                      "Unit: nmol/L. Range: 0-1e4. Default 0.1 x the TumorRest density 266.");
+    prm.declare_entry("Liver [nmol/L]", "1.33", Patterns::Double(0, 1e4),
+                      "Unit: nmol/L. Range: 0-1e4. Default 0.05 x prostate.");
+    prm.declare_entry("Spleen [nmol/L]", "0.532", Patterns::Double(0, 1e4),
+                      "Unit: nmol/L. Range: 0-1e4. Default 0.02 x prostate.");
+    prm.declare_entry("GI [nmol/L]", "1.596", Patterns::Double(0, 1e4),
+                      "Unit: nmol/L. Range: 0-1e4. Default 0.06 x prostate.");
+    prm.leave_subsection();
+
+    prm.enter_subsection("Release rates");
+    prm.declare_entry("Kidney [min^-1]", "2.9e-4", Patterns::Double(0, 1),
+                      "Release of internalised ligand (leaves the body). Unit: 1/min. Range: 0-1.");
+    prm.declare_entry("Salivary glands [min^-1]", "4.2e-4", Patterns::Double(0, 1),
+                      "Unit: 1/min. Range: 0-1.");
+    prm.declare_entry("Other organs [min^-1]", "2.9e-4", Patterns::Double(0, 1),
+                      "Liver, spleen, prostate, GI. Unit: 1/min. Range: 0-1.");
+    prm.leave_subsection();
+
+    prm.enter_subsection("Kidney");
+    prm.declare_entry("Filtered fraction [-]", "0.66", Patterns::Double(0, 1),
+                      "phi_f: filtration GFR phi_f from kidney plasma into the tubules. Range: 0-1.");
+    prm.declare_entry("Excreted fraction [-]", "0.96", Patterns::Double(0, 1),
+                      "f_exc: fraction of the tubular flow to urine; the rest enters the kidney "
+                      "cells and returns to kidney plasma. Range: 0-1.");
+    prm.declare_entry("Cell return volume [L]", "1", Patterns::Double(1e-6, 100),
+                      "The published model returns reabsorbed ligand from the kidney cells at "
+                      "GFR phi_f (1 - f_exc) / (1 L); this is that volume. Unit: L. Range: "
+                      "1e-6-100.");
+    prm.leave_subsection();
+
+    prm.enter_subsection("Lesions");
+    prm.declare_entry("Lesions",
+                      "Tumor1: 0.01, 57, 0.5, 0.6, 1.5e-4; Tumor2: 0.34, 19, 0.5, 0.6, 1.5e-4; "
+                      "TumorRest: 0.048872, 266, 0.5, 0.6, 1.5e-4",
+                      Patterns::Anything(),
+                      "Any number of lesions, ';'-separated, each 'name: volume [L], receptor "
+                      "density [nmol/L], perfusion [mL/(min g)], kPS [mL/(min g)], release rate "
+                      "[1/min]'. Defaults of Appendix A (TumorRest: R0 = 13 nmol at 266 nmol/L).");
+    prm.declare_entry("Lesion volume scaling [-]", "1", Patterns::Double(0, 1e3),
+                      "Multiplies every lesion volume: the tumour-burden lever of the tumour-sink "
+                      "effect. Range: 0-1000.");
+    prm.leave_subsection();
+
+    prm.enter_subsection("Albumin");
+    prm.declare_entry("Albumin binding site density [nmol/L]", "0", Patterns::Double(0, 1e6),
+                      "Binding sites in plasma; 0 switches albumin binding off (default). "
+                      "Albumin-bound ligand moves with the blood, is not filtered and does not "
+                      "leave the vessels. Unit: nmol/L. Range: 0-1e6.");
+    prm.declare_entry("K_D [nM]", "1", Patterns::Double(1e-6, 1e6),
+                      "Dissociation constant of albumin binding. Unit: nmol/L. Range: 1e-6-1e6.");
+    prm.declare_entry("k_on [L nmol^-1 min^-1]", "0.01", Patterns::Double(0, 100),
+                      "Association rate of albumin binding (assumed). Unit: L/(nmol min). Range: "
+                      "0-100.");
+    prm.leave_subsection();
+
+    prm.enter_subsection("Dosimetry");
+    prm.declare_entry("Tissue density [kg/L]", "1.04", Patterns::Double(0.5, 3),
+                      "Converts organ volumes to masses. Unit: kg/L. Range: 0.5-3.");
+    prm.declare_entry("Bone lesion fraction of tumour burden [-]", "0.5", Patterns::Double(0, 1),
+                      "Fraction of the lesions' activity located in bone, which irradiates the "
+                      "red marrow (assumed). Range: 0-1.");
+    prm.declare_entry("Marrow absorbed fraction from bone lesions [-]", "0.1",
+                      Patterns::Double(0, 1),
+                      "Fraction of the electron energy emitted in bone lesions absorbed by the "
+                      "red marrow (cross-dose, assumed). Range: 0-1.");
+    prm.declare_entry("Radiobiology",
+                      "tumour: 1.5, 1.9; kidney: 2.5, 2.8; salivary_glands: 4.5, 1.0; "
+                      "red_marrow: 15, 0.5",
+                      Patterns::Anything(),
+                      "';'-separated 'tissue: alpha/beta [Gy], repair half-time [h]' for BED "
+                      "with incomplete repair; 'tumour' applies to every lesion. Tissues: "
+                      "tumour, kidney, salivary_glands, red_marrow, liver, spleen, ... (section 7; "
+                      "the repair half-times of salivary glands and marrow are assumed).");
+    prm.leave_subsection();
+
+    prm.enter_subsection("Injection");
+    prm.declare_entry("Injections", "0, 0, 10.18, 46.91", Patterns::Anything(),
+                      "';'-separated injections into venous plasma, each 'start [h], duration "
+                      "[min] (0: bolus), hot [nmol], cold [nmol]'. Default: the standard 7.4 GBq "
+                      "PSMA-617 injection (10.18 nmol hot + 46.91 nmol cold).");
+    prm.declare_entry("Number of cycles", "1", Patterns::Integer(1, 20),
+                      "The injection list is repeated this many times. Range: 1-20.");
+    prm.declare_entry("Cycle interval [weeks]", "6", Patterns::Double(0, 52),
+                      "Time between the starts of two cycles. Unit: weeks. Range: 0-52.");
+    prm.leave_subsection();
+
+    prm.enter_subsection("Integration");
+    prm.declare_entry("Duration [h]", "1008", Patterns::Double(1e-3, 1e5),
+                      "Simulated time after the first injection (1008 h = 6 weeks). Unit: h. "
+                      "Range: 0.001-1e5.");
+    prm.declare_entry("Output interval [h]", "1", Patterns::Double(1e-3, 1e4),
+                      "Spacing of the rows of the time-activity CSV. Unit: h. Range: 0.001-1e4.");
+    prm.declare_entry("Relative tolerance", "1e-8", Patterns::Double(1e-14, 1e-2),
+                      "CVODE relative tolerance. Range: 1e-14-1e-2.");
+    prm.declare_entry("Absolute tolerance [nmol]", "1e-12", Patterns::Double(1e-20, 1),
+                      "CVODE absolute tolerance on amounts. Unit: nmol. Range: 1e-20-1.");
+    prm.declare_entry("Decay constant override [min^-1]", "0", Patterns::Double(0, 10),
+                      "0: use the radionuclide's half-life. The published PSMA model uses "
+                      "7.15e-5 /min; set it to reproduce that model's numbers exactly. Unit: "
+                      "1/min. Range: 0-10.");
+    prm.leave_subsection();
+    prm.leave_subsection();
+  }
+
+  void WholeBodyModel::parse_parameters(ParameterHandler &prm, const ParameterFile &file)
+  {
+    nuclide.parse_parameters(prm);
+    prm.enter_subsection("Whole body");
+    prm.enter_subsection("Patient");
+    body_weight_kg = prm.get_double("Body weight [kg]");
+    bsa_m2         = prm.get_double("Body surface area [m^2]");
+    hct            = prm.get_double("Haematocrit [-]");
+    gfr_L_per_min  = prm.get_double("GFR [L/min]");
+    prm.leave_subsection();
+    prm.enter_subsection("Binding");
+    k_on       = prm.get_double("k_on [L nmol^-1 min^-1]");
+    k_off      = prm.get_double("k_off [min^-1]");
+    lambda_int = prm.get_double("Internalisation rate lambda_int [min^-1]");
+    prm.leave_subsection();
+    prm.enter_subsection("Receptor densities");
+    rden_kidney   = prm.get_double("Kidney [nmol/L]");
+    rden_sg       = prm.get_double("Salivary glands [nmol/L]");
+    rden_prostate = prm.get_double("Prostate [nmol/L]");
+    rden_liver    = prm.get_double("Liver [nmol/L]");
+    rden_spleen   = prm.get_double("Spleen [nmol/L]");
+    rden_gi       = prm.get_double("GI [nmol/L]");
+    prm.leave_subsection();
+    prm.enter_subsection("Release rates");
+    release_kidney = prm.get_double("Kidney [min^-1]");
+    release_sg     = prm.get_double("Salivary glands [min^-1]");
+    release_other  = prm.get_double("Other organs [min^-1]");
+    prm.leave_subsection();
+    prm.enter_subsection("Kidney");
+    filtered_fraction    = prm.get_double("Filtered fraction [-]");
+    excreted_fraction    = prm.get_double("Excreted fraction [-]");
+    cell_return_volume_L = prm.get_double("Cell return volume [L]");
+    prm.leave_subsection();
+
+    prm.enter_subsection("Lesions");
+    const std::string lesion_text = prm.get("Lesions");
+    lesion_volume_scaling         = prm.get_double("Lesion volume scaling [-]");
+    prm.leave_subsection();
+    lesions.clear();
+    std::set<std::string> names;
+    for (const auto &entry : split(lesion_text, ';'))
+      {
+        const auto colon = entry.find(':');
+        const std::string path = "Whole body/Lesions/Lesions";
+        if (colon == std::string::npos)
+          file.fail(path, "lesion '" + entry + "' needs the form 'name: volume, density, "
+                          "perfusion, kPS, release'");
+        const std::string name = Utilities::trim(entry.substr(0, colon));
+        const auto v = numbers(entry.substr(colon + 1), file, path, 5);
+        if (name.empty() || !names.insert(name).second)
+          file.fail(path, "lesion names must be unique and non-empty ('" + name + "')");
+        if (v[0] <= 0 || v[1] < 0 || v[2] <= 0 || v[3] < 0 || v[4] < 0)
+          file.fail(path, "lesion '" + name + "': volume and perfusion must be > 0, density, "
+                          "kPS and release >= 0");
+        lesions.push_back({name, v[0], v[1], v[2], v[3], v[4]});
+      }
+
+    prm.enter_subsection("Albumin");
+    albumin_density = prm.get_double("Albumin binding site density [nmol/L]");
+    albumin_kd_nM   = prm.get_double("K_D [nM]");
+    albumin_k_on    = prm.get_double("k_on [L nmol^-1 min^-1]");
+    prm.leave_subsection();
+
+    prm.enter_subsection("Dosimetry");
+    tissue_density           = prm.get_double("Tissue density [kg/L]");
+    bone_lesion_fraction     = prm.get_double("Bone lesion fraction of tumour burden [-]");
+    marrow_absorbed_fraction = prm.get_double("Marrow absorbed fraction from bone lesions [-]");
+    const std::string rb     = prm.get("Radiobiology");
+    prm.leave_subsection();
+    radiobiology.clear();
+    for (const auto &entry : split(rb, ';'))
+      {
+        const auto colon = entry.find(':');
+        if (colon == std::string::npos)
+          file.fail("Whole body/Dosimetry/Radiobiology",
+                    "entry '" + entry + "' needs the form 'tissue: alpha/beta, T_rep'");
+        const auto v = numbers(entry.substr(colon + 1), file, "Whole body/Dosimetry/Radiobiology", 2);
+        if (v[0] <= 0 || v[1] <= 0)
+          file.fail("Whole body/Dosimetry/Radiobiology", "alpha/beta and T_rep must be > 0");
+        radiobiology[Utilities::trim(entry.substr(0, colon))] = {v[0], v[1]};
+      }
+
+    prm.enter_subsection("Injection");
+    const std::string injection_text = prm.get("Injections");
+    const unsigned int cycles        = prm.get_integer("Number of cycles");
+    const double       interval_h    = prm.get_double("Cycle interval [weeks]") * 7 * 24;
+    prm.leave_subsection();
+    std::vector<Injection> one_cycle;
+    for (const auto &entry : split(injection_text, ';'))
+      {
+        const auto v = numbers(entry, file, "Whole body/Injection/Injections", 4);
+        if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0)
+          file.fail("Whole body/Injection/Injections", "negative value in '" + entry + "'");
+        one_cycle.push_back({v[0], v[1], v[2], v[3]});
+      }
+    if (one_cycle.empty())
+      file.fail("Whole body/Injection/Injections", "at least one injection is needed");
+    protocol.clear();
+    for (unsigned int c = 0; c < cycles; ++c)
+      for (const auto &inj : one_cycle)
+        protocol.push_back({inj.start_h + c * interval_h, inj.duration_min, inj.hot_nmol,
+                            inj.cold_nmol});
+
+    prm.enter_subsection("Integration");
+    duration_h        = prm.get_double("Duration [h]");
+    output_interval_h = prm.get_double("Output interval [h]");
+    rtol              = prm.get_double("Relative tolerance");
+    atol              = prm.get_double("Absolute tolerance [nmol]");
+    const double override_lambda = prm.get_double("Decay constant override [min^-1]");
+    prm.leave_subsection();
+    prm.leave_subsection();
+    lambda = override_lambda > 0 ? override_lambda : nuclide.decay_constant_per_min();
+
+    build();
+  }
+
+  void WholeBodyModel::build()
+  {
+    net         = CompartmentNetwork();
+    tissue_list.clear();
+    const double Vp = 2.8 * (1 - hct) * bsa_m2; // plasma volume [L]
+    const double F  = 1.23 * Vp;                 // plasma flow [L/min]
+    const double s  = body_weight_kg / 71.0;     // organ volume scaling
+
+    const unsigned int art = net.add_pool("Art", 0.105 * Vp);
+    vein                   = net.add_pool("Vein", 0.225 * Vp);
+    // Released internalised ligand leaves the body (degraded, or back to blood as fragments).
+    released = net.add_pool("released", 0);
+    // Blood-borne transfers, repeated for albumin-bound ligand when albumin binding is on.
+    std::vector<std::tuple<unsigned int, unsigned int, double>> blood_flows;
+    std::vector<unsigned int>                                   blood_pools{art, vein};
+    auto flow = [&](const unsigned int from, const unsigned int to, const double k) {
+      net.add_transfer(from, to, k);
+      blood_flows.emplace_back(from, to, k);
+    };
+
+    struct Spec
+    {
+      std::string key;
+      double      V, Vvas, Vint, flow, kPS, rden, release;
+    };
+    std::vector<Tissue> organs;
+    std::vector<unsigned int> lesion_tissues;
+    std::vector<std::vector<unsigned int>> lesion_pools;
+    double sum_V = 0, sum_Vvas = 0, sum_flow = 0;
+
+    // An organ: vascular and interstitial spaces, perfused from Art to Vein, exchanging by
+    // PS = kPS V, with bound and internalised pools where it has receptors.
+    auto add_organ = [&](const Spec &o, const bool from_art = true, const bool exchange = true) {
+      Tissue t;
+      t.key = o.key;
+      const unsigned int vas = net.add_pool(o.key + ".vascular", o.Vvas);
+      const unsigned int in  = net.add_pool(o.key + ".interstitial", o.Vint);
+      blood_pools.push_back(vas);
+      if (from_art)
+        {
+          flow(art, vas, o.flow / (0.105 * Vp));
+          flow(vas, vein, o.flow / o.Vvas);
+        }
+      if (exchange)
+        {
+          const double PS = o.kPS * o.V;
+          net.add_transfer(vas, in, PS / o.Vvas);
+          net.add_transfer(in, vas, PS / o.Vint);
+        }
+      t.pools = {vas, in};
+      if (o.rden > 0)
+        {
+          const unsigned int b = net.add_pool(o.key + ".bound", 0);
+          const unsigned int m = net.add_pool(o.key + ".internalised", 0);
+          t.receptors_nmol = o.rden * o.V;
+          t.bound_pool     = b;
+          net.add_binding(in, b, t.receptors_nmol, k_on, k_off);
+          net.add_transfer(b, m, lambda_int);
+          net.add_transfer(m, released, o.release);
+          t.pools.push_back(b);
+          t.pools.push_back(m);
+        }
+      t.mass_kg = o.V * tissue_density;
+      return t;
+    };
+
+    // Lungs: all of the cardiac output, Vein -> lungs -> Art.
+    {
+      const double V = 1.0 * s, Vvas = 0.105 * Vp;
+      Tissue t = add_organ({"lungs", V, Vvas, 5.5 * Vvas, F, 2.0, 0, 0}, false);
+      flow(vein, t.pools[0], F / (0.225 * Vp));
+      flow(t.pools[0], art, F / Vvas);
+      organs.push_back(t);
+      sum_V += V;
+      sum_Vvas += Vvas;
+    }
+    // Kidney: filtration into the tubules (its "interstitial" pool), urine, reabsorption.
+    {
+      const double V = 0.311, Vvas = 0.055 * V, Vint = 0.15 * V, Fk = 0.19 * F;
+      Tissue t = add_organ({"kidney", V, Vvas, Vint, Fk, 0, rden_kidney, release_kidney}, true, false);
+      const unsigned int vas = t.pools[0], tub = t.pools[1];
+      urine = net.add_pool("urine", 0);
+      const unsigned int cell = net.add_pool("kidney.cells", (V - Vint - Vvas) * 2.0 / 3.0);
+      const double filtration = gfr_L_per_min * filtered_fraction;
+      net.add_transfer(vas, tub, filtration / Vvas);
+      net.add_transfer(tub, urine, filtration * excreted_fraction / Vint);
+      net.add_transfer(tub, cell, filtration * (1 - excreted_fraction) / Vint);
+      net.add_transfer(cell, vas, filtration * (1 - excreted_fraction) / cell_return_volume_L);
+      t.pools.push_back(cell);
+      organs.push_back(t);
+      sum_V += V;
+      sum_Vvas += Vvas;
+      sum_flow += Fk;
+    }
+    const double Vrm = 1.1 * s, Vvas_rm = 0.04 * Vp;
+    const std::vector<Spec> specs = {
+      {"salivary_glands", 0.021, 0.03 * (1 - hct) * 0.021, 0.23 * 0.021, 0.074 * 0.021, 2.0, rden_sg, release_sg},
+      {"liver", 1.91, 0.085 * 1.91, 0.2 * 1.91, 0.065 * F, 2.0, rden_liver, release_other},
+      {"spleen", 0.183, 0.12 * 0.183, 0.2 * 0.183, 0.03 * F, 2.0, rden_spleen, release_other},
+      {"prostate", 0.016 * s, 0.004 * (1 - hct) * 0.016 * s, 0.25 * 0.016 * s,
+       0.18 * (1 - hct) * 0.016 * s, 0.1, rden_prostate, release_other},
+      {"GI", 1.187 * s, 0.076 * Vp, 8.8 * 0.076 * Vp, 0.16 * F, 0.02, rden_gi, release_other},
+      {"muscle", 30.078 * s, 0.14 * Vp, 5.9 * 0.14 * Vp, 0.17 * F, 0.02, 0, 0},
+      {"skin", 3.408 * s, 0.03 * Vp, 8.9 * 0.03 * Vp, 0.05 * F, 0.02, 0, 0},
+      {"brain", 1.45 * s, 0.012 * Vp, 1.0, 0.12 * F, 0.0, 0, 0},
+      {"heart", 0.341 * s, 0.01 * Vp, 3.7 * 0.01 * Vp, 0.04 * F, 0.02, 0, 0},
+      {"red_marrow", Vrm, Vvas_rm, 3.7 * Vvas_rm, 0.03 * F, 2.0, 0, 0},
+      {"bone", 10.165 * s - Vrm, 0.07 * Vp - Vvas_rm, 8.4 * (0.07 * Vp - Vvas_rm), 0.05 * F, 0.02, 0, 0},
+      {"adipose", 13.465 * s, 0.05 * Vp, 15.5 * 0.05 * Vp, 0.05 * F, 0.02, 0, 0}};
+    for (const auto &o : specs)
+      {
+        organs.push_back(add_organ(o));
+        sum_V += o.V;
+        sum_Vvas += o.Vvas;
+        sum_flow += o.flow;
+      }
+    {
+      const double V = body_weight_kg - sum_V, Vvas = Vp - sum_Vvas, Fr = F - sum_flow;
+      if (V <= 0 || Vvas <= 0 || Fr <= 0)
+        throw InputError("whole-body model: the patient covariates leave no volume, plasma "
+                         "volume or flow for the rest of the body (parameters 'Whole body/"
+                         "Patient/...')");
+      organs.push_back(add_organ({"rest", V, Vvas, 4.1 * Vvas, Fr, 0.02, 0, 0}));
+    }
+    // Lesions: perfused in addition to F.
+    for (const auto &l : lesions)
+      {
+        const double V = l.volume_L * lesion_volume_scaling;
+        Tissue t = add_organ({l.name, V, 0.05 * (1 - hct) * V, 0.38 * V, l.perfusion_per_min * V,
+                              l.kps_per_min, l.rden, l.release_per_min});
+        lesion_tissues.push_back(organs.size());
+        organs.push_back(t);
+      }
+
+    // Albumin: a bound twin of every plasma pool that flows with the blood only.
+    if (albumin_density > 0)
+      {
+        std::map<unsigned int, unsigned int> twin;
+        for (const unsigned int p : blood_pools)
+          {
+            twin[p] = net.add_pool(net.pool_name(p) + ".albumin", 0);
+            net.add_binding(p, twin[p], albumin_density * net.pool_volume(p), albumin_k_on,
+                            albumin_kd_nM * albumin_k_on);
+          }
+        for (const auto &[from, to, k] : blood_flows)
+          net.add_transfer(twin[from], twin[to], k);
+        for (auto &t : organs)
+          t.pools.push_back(twin[t.pools[0]]);
+        blood_pools.push_back(twin[art]);
+        blood_pools.push_back(twin[vein]);
+      }
+    net.set_decay(lambda);
+
+    Tissue blood;
+    blood.key   = "blood";
+    blood.pools = {art, vein};
+    if (albumin_density > 0)
+      {
+        blood.pools.push_back(blood_pools[blood_pools.size() - 2]);
+        blood.pools.push_back(blood_pools.back());
+      }
+    tissue_list.push_back(blood);
+    for (auto &t : organs)
+      tissue_list.push_back(t);
+    Tissue u;
+    u.key   = "urine";
+    u.pools = {urine};
+    tissue_list.push_back(u);
+
+    // Accumulators: time-integrated activity per tissue; dose and BED where a mass exists.
+    for (auto &t : tissue_list)
+      t.integral = net.add_integral(t.pools);
+    const double per_nmol_Gy_per_min_kg =
+      lambda * constants::avogadro_per_mol * 1e-9 * nuclide.electron_energy_keV * constants::joule_per_keV;
+    std::vector<unsigned int> lesion_all_pools;
+    for (const unsigned int i : lesion_tissues)
+      for (const unsigned int p : organs[i].pools)
+        lesion_all_pools.push_back(p);
+    for (auto &t : tissue_list)
+      {
+        if (t.mass_kg <= 0)
+          continue;
+        std::vector<std::pair<unsigned int, double>> w;
+        for (const unsigned int p : t.pools)
+          w.emplace_back(p, per_nmol_Gy_per_min_kg / t.mass_kg);
+        if (t.key == "red_marrow")
+          for (const unsigned int p : lesion_all_pools)
+            w.emplace_back(p, marrow_absorbed_fraction * bone_lesion_fraction *
+                                per_nmol_Gy_per_min_kg / t.mass_kg);
+        const bool is_lesion = std::any_of(lesions.begin(), lesions.end(),
+                                           [&](const Lesion &l) { return l.name == t.key; });
+        const auto rb = radiobiology.find(is_lesion ? std::string("tumour") : t.key);
+        double mu = 0;
+        if (rb != radiobiology.end())
+          {
+            t.alpha_beta_Gy = rb->second.first;
+            mu              = std::log(2.0) / (rb->second.second * 60.0);
+          }
+        t.dose_tracker = net.add_dose_tracker(w, mu);
+      }
+  }
+
+  double WholeBodyModel::injected_hot_nmol(const double until_h) const
+  {
+    double sum = 0;
+    for (const auto &i : protocol)
+      if (i.start_h <= until_h)
+        sum += i.hot_nmol * (i.duration_min > 0 ?
+                               std::min(1.0, (until_h - i.start_h) * 60 / i.duration_min) : 1.0);
+    return sum;
+  }
+
+  double WholeBodyModel::injected_cold_nmol(const double until_h) const
+  {
+    double sum = 0;
+    for (const auto &i : protocol)
+      if (i.start_h <= until_h)
+        sum += i.cold_nmol * (i.duration_min > 0 ?
+                                std::min(1.0, (until_h - i.start_h) * 60 / i.duration_min) : 1.0);
+    return sum;
+  }
+
+  double WholeBodyModel::total_ligand(const std::vector<double> &y) const
+  {
+    double sum = 0;
+    for (unsigned int p = 0; p < net.n_pools(); ++p)
+      sum += y[net.amount(p, CompartmentNetwork::hot)] + y[net.amount(p, CompartmentNetwork::cold)];
+    return sum;
+  }
+
+  double WholeBodyModel::hot_plus_decayed(const std::vector<double> &y) const
+  {
+    double sum = y[net.decayed()];
+    for (unsigned int p = 0; p < net.n_pools(); ++p)
+      sum += y[net.amount(p, CompartmentNetwork::hot)];
+    return sum;
+  }
+
+  WholeBodyModel::Result WholeBodyModel::run() const
+  {
+    Timer timer;
+    Result result;
+    const unsigned int n = net.n_states();
+    std::vector<double> y(n, 0.0), source(n, 0.0);
+
+    // Breakpoints [h]: output times, injection starts, infusion ends.
+    std::set<double> events;
+    for (const auto &i : protocol)
+      {
+        events.insert(i.start_h);
+        if (i.duration_min > 0)
+          events.insert(i.start_h + i.duration_min / 60.0);
+      }
+    std::vector<double> outputs;
+    for (double t = 0; t <= duration_h * (1 + 1e-12); t = outputs.size() * output_interval_h)
+      outputs.push_back(t);
+    std::set<double> breaks(outputs.begin(), outputs.end());
+    for (const double e : events)
+      if (e <= duration_h)
+        breaks.insert(e);
+
+    NetworkIntegrator integrator(net, rtol, atol);
+    integrator.reset(0.0, y, source);
+    std::size_t next_output = 0;
+    for (const double t : breaks)
+      {
+        const auto next_event = events.upper_bound(t * (1 - 1e-15));
+        const double stop_h   = next_event == events.end() ? duration_h : std::min(*next_event, duration_h);
+        y = integrator.advance_to(t * 60.0, std::max(stop_h, t) * 60.0);
+        bool changed = false;
+        for (const auto &i : protocol)
+          {
+            const unsigned int h = net.amount(vein, CompartmentNetwork::hot),
+                               c = net.amount(vein, CompartmentNetwork::cold);
+            if (i.start_h == t && i.duration_min == 0)
+              {
+                y[h] += i.hot_nmol;
+                y[c] += i.cold_nmol;
+                changed = true;
+              }
+            if (i.duration_min > 0 && (i.start_h == t || i.start_h + i.duration_min / 60.0 == t))
+              changed = true;
+          }
+        if (changed)
+          {
+            std::fill(source.begin(), source.end(), 0.0);
+            for (const auto &i : protocol)
+              if (i.duration_min > 0 && i.start_h <= t && t < i.start_h + i.duration_min / 60.0)
+                {
+                  source[net.amount(vein, CompartmentNetwork::hot)] += i.hot_nmol / i.duration_min;
+                  source[net.amount(vein, CompartmentNetwork::cold)] += i.cold_nmol / i.duration_min;
+                }
+            integrator.reset(t * 60.0, y, source);
+          }
+        if (next_output < outputs.size() && outputs[next_output] == t)
+          {
+            result.times_h.push_back(t);
+            result.states.push_back(y);
+            ++next_output;
+          }
+      }
+    result.steps           = integrator.n_steps();
+    result.rhs_evaluations = integrator.n_rhs_evaluations();
+    result.wall_time_s     = timer.wall_time();
+    return result;
+  }
+
+  Json WholeBodyModel::write_outputs(const Result &r, const std::string &directory) const
+  {
+    const double a_per_nmol = activity_MBq_per_nmol();
+    const double injected_MBq = injected_hot_nmol() * a_per_nmol;
+    const auto   hot_activity = [&](const Tissue &t, const std::vector<double> &y) {
+      double sum = 0;
+      for (const unsigned int p : t.pools)
+        sum += y[net.amount(p, CompartmentNetwork::hot)];
+      return sum * a_per_nmol;
+    };
+
+    std::ostringstream tac, occupancy;
+    tac << std::setprecision(10) << "time_h";
+    occupancy << std::setprecision(10) << "time_h";
+    for (const auto &t : tissue_list)
+      tac << "," << t.key << "_MBq," << t.key << "_pctIA";
+    tac << ",urine_cumulative_pct_injected_ligand,injected_activity_MBq\n";
+    for (const auto &t : tissue_list)
+      if (t.receptors_nmol > 0)
+        occupancy << "," << t.key << "_occupancy";
+    occupancy << "\n";
+
+    double worst_total = 0, worst_hot = 0;
+    for (std::size_t k = 0; k < r.times_h.size(); ++k)
+      {
+        const auto &y  = r.states[k];
+        const double t = r.times_h[k];
+        const double ia = injected_hot_nmol(t) * a_per_nmol;
+        tac << t;
+        for (const auto &tis : tissue_list)
+          {
+            const double a = hot_activity(tis, y);
+            tac << "," << a << "," << (ia > 0 ? 100 * a / ia : 0.0);
+          }
+        const double injected_ligand = injected_hot_nmol(t) + injected_cold_nmol(t);
+        const double urine_all = y[net.amount(urine, 0)] + y[net.amount(urine, 1)];
+        tac << "," << (injected_ligand > 0 ? 100 * urine_all / injected_ligand : 0.0) << "," << ia
+            << "\n";
+        occupancy << t;
+        for (const auto &tis : tissue_list)
+          if (tis.receptors_nmol > 0)
+            occupancy << ","
+                      << (y[net.amount(tis.bound_pool, 0)] + y[net.amount(tis.bound_pool, 1)]) /
+                           tis.receptors_nmol;
+        occupancy << "\n";
+        if (injected_ligand > 0)
+          worst_total = std::max(worst_total, std::abs(total_ligand(y) - injected_ligand) / injected_ligand);
+        if (injected_hot_nmol(t) > 0)
+          worst_hot = std::max(worst_hot, std::abs(hot_plus_decayed(y) - injected_hot_nmol(t)) /
+                                            injected_hot_nmol(t));
+      }
+
+    const auto &y_end = r.states.back();
+    auto at_time = [&](const double t_h) -> const std::vector<double> * {
+      for (std::size_t k = 0; k < r.times_h.size(); ++k)
+        if (std::abs(r.times_h[k] - t_h) < 1e-9)
+          return &r.states[k];
+      return nullptr;
+    };
+    const std::vector<double> *y24 = at_time(24.0);
+
+    Json tissues;
+    for (const auto &t : tissue_list)
+      {
+        Json j;
+        const double tia = y_end[net.integral(t.integral)] * a_per_nmol / 60.0; // MBq h
+        j.set("time_integrated_activity_MBq_h", tia);
+        j.set("time_integrated_activity_per_injected_activity_h", tia / injected_MBq);
+        if (y24)
+          j.set("pctIA_at_24h", 100 * hot_activity(t, *y24) / (injected_hot_nmol(24.0) * a_per_nmol));
+        if (t.dose_tracker >= 0)
+          {
+            const unsigned int d = net.dose(t.dose_tracker);
+            j.set("mass_kg", t.mass_kg);
+            j.set("absorbed_dose_Gy", y_end[d]);
+            j.set("absorbed_dose_per_activity_Gy_per_GBq", y_end[d] / (injected_MBq / 1000));
+            if (t.alpha_beta_Gy > 0)
+              j.set("BED_Gy", y_end[d] + 2.0 * y_end[d + 2] / t.alpha_beta_Gy);
+          }
+        if (t.receptors_nmol > 0)
+          {
+            double peak = 0;
+            for (const auto &y : r.states)
+              peak = std::max(peak, (y[net.amount(t.bound_pool, 0)] + y[net.amount(t.bound_pool, 1)]) /
+                                      t.receptors_nmol);
+            j.set("receptors_nmol", t.receptors_nmol);
+            j.set("peak_receptor_occupancy", peak);
+          }
+        tissues.set(t.key, j);
+      }
+
+    Json summary;
+    summary.set("radiotwin_version", version_string());
+    summary.set("status", "complete");
+    summary.set("model", "whole-body PBRPK (Fele-Paranj et al. 2024 structure)");
+    summary.set("decay_constant_per_min", lambda);
+    summary.set("specific_activity_MBq_per_nmol", a_per_nmol);
+    summary.set("injected_hot_nmol", injected_hot_nmol());
+    summary.set("injected_cold_nmol", injected_cold_nmol());
+    summary.set("injected_activity_MBq", injected_MBq);
+    summary.set("duration_h", duration_h);
+    summary.set("urine_cumulative_pct_injected_ligand",
+                100 * (y_end[net.amount(urine, 0)] + y_end[net.amount(urine, 1)]) /
+                  (injected_hot_nmol() + injected_cold_nmol()));
+    summary.set("tissues", tissues);
+    Json conservation;
+    conservation.set("max_relative_defect_total_ligand", worst_total);
+    conservation.set("max_relative_defect_hot_plus_decayed", worst_hot);
+    summary.set("conservation", conservation);
+    Json solver;
+    solver.set("states", net.n_states());
+    solver.set("cvode_steps", r.steps);
+    solver.set("rhs_evaluations", r.rhs_evaluations);
+    solver.set("wall_time_s", r.wall_time_s);
+    summary.set("solver", solver);
+
+    write_file_atomically(directory + "/time_activity.csv", tac.str());
+    write_file_atomically(directory + "/receptor_occupancy.csv", occupancy.str());
+    write_file_atomically(directory + "/summary.json", summary.dump() + "\n");
+    return summary;
+  }
+
+  void declare_pbrpk_parameters(ParameterHandler &prm)
+  {
+    WholeBodyModel::declare_parameters(prm);
+    prm.enter_subsection("Output");
+    prm.declare_entry("Directory", "", Patterns::Anything(),
+                      "Folder for this run's results (created if missing). Empty: "
+                      "results/<name of the parameter file>.");
+    prm.leave_subsection();
+  }
+
+  int run_pbrpk(MPI_Comm comm, ParameterHandler &prm, const ParameterFile &file)
+  {
+    WholeBodyModel model;
+    model.parse_parameters(prm, file);
+    prm.enter_subsection("Output");
+    std::string directory = prm.get("Directory");
+    prm.leave_subsection();
+    if (directory.empty())
+      directory = "results/" + std::filesystem::path(file.filename()).stem().string();
+
+    const bool root = Utilities::MPI::this_mpi_process(comm) == 0;
+    if (root)
+      std::cout << "RadioTwin " << version_string() << " | whole-body PBRPK | "
+                << file.filename() << "\n  " << model.network().n_pools() << " pools, "
+                << model.network().n_states() << " states, " << model.injections().size()
+                << " injection(s), " << model.injected_hot_nmol() * model.activity_MBq_per_nmol()
+                << " MBq" << std::endl;
+    // The ODE system is small: every rank computes it, rank 0 writes.
+    const auto result = model.run();
+    if (root)
+      {
+        std::error_code ec;
+        std::filesystem::create_directories(directory, ec);
+        if (!std::filesystem::is_directory(directory))
+          throw InputError(file.locate("Output/Directory").describe() +
+                           ": cannot create the output directory '" + directory + "'");
+        std::filesystem::remove(directory + "/summary.json", ec);
+        std::ostringstream os;
+        prm.print_parameters(os, ParameterHandler::ShortPRM);
+        write_file_atomically(directory + "/parameters.prm", os.str());
+        model.write_outputs(result, directory);
+        std::cout << "  integrated " << result.times_h.back() << " h in " << result.steps
+                  << " CVODE steps, " << std::setprecision(3) << result.wall_time_s << " s\n"
+                  << "Results: " << directory
+                  << "/ (time_activity.csv, receptor_occupancy.csv, summary.json)" << std::endl;
+      }
+    return 0;
+  }
+} // namespace radiotwin

@@ -1,0 +1,119 @@
+// RadioTwin: whole-body physiologically based radiopharmacokinetic (PBRPK) model of
+// 177Lu-PSMA (physics-reference section 4 and Appendix A: the published PSMA model of
+// Fele-Paranj et al. 2024): arterial and venous plasma, lungs, kidneys with filtration,
+// reabsorption and urine, salivary glands, liver, spleen, prostate, GI, bone, red marrow,
+// muscle, skin, brain, adipose, heart, rest of body, and any number of lesions; hot and cold
+// ligand competing for receptors; decay in every pool; optional albumin binding.
+#pragma once
+
+#include <deal.II/base/parameter_handler.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "coupling/compartment_network.h"
+#include "coupling/parameter_file.h"
+#include "physics/radionuclide.h"
+#include "postprocessing/json.h"
+
+namespace radiotwin
+{
+  class WholeBodyModel
+  {
+  public:
+    static void declare_parameters(dealii::ParameterHandler &prm);
+    void        parse_parameters(dealii::ParameterHandler &prm, const ParameterFile &file);
+
+    /// One injection into venous plasma: a bolus (duration 0) or a constant-rate infusion.
+    struct Injection
+    {
+      double start_h, duration_min, hot_nmol, cold_nmol;
+    };
+
+    /// An organ or lesion as reported: its pools, mass and radiobiology.
+    struct Tissue
+    {
+      std::string               key;       ///< e.g. "kidney", "Tumor1"
+      std::vector<unsigned int> pools;     ///< all pools whose activity counts
+      double                    receptors_nmol = 0; ///< R0 (0: no receptors)
+      unsigned int              bound_pool = 0;
+      double                    mass_kg = 0;        ///< 0: no dose reported
+      unsigned int              integral = 0;       ///< accumulator of int A_hot dt
+      int                       dose_tracker = -1;  ///< accumulator of D, Q, I (or -1)
+      double                    alpha_beta_Gy = 0;  ///< 0: no BED reported
+    };
+
+    /// Build the network from the parameters (called by parse_parameters).
+    void build();
+
+    /// Time course of a run: the state at each output time [h].
+    struct Result
+    {
+      std::vector<double>              times_h;
+      std::vector<std::vector<double>> states;
+      unsigned long                    steps = 0, rhs_evaluations = 0;
+      double                           wall_time_s = 0;
+    };
+    /// Integrate over the injection protocol to 'Duration [h]'.
+    Result run() const;
+
+    const CompartmentNetwork &network() const { return net; }
+    const std::vector<Tissue> &tissues() const { return tissue_list; }
+    const std::vector<Injection> &injections() const { return protocol; }
+    double decay_constant_per_min() const { return lambda; }
+    double activity_MBq_per_nmol() const { return radiotwin::activity_MBq_per_nmol(lambda); }
+    double injected_hot_nmol(double until_h = 1e300) const;
+    double injected_cold_nmol(double until_h = 1e300) const;
+    unsigned int urine_pool() const { return urine; }
+    unsigned int released_pool() const { return released; }
+    double electron_energy_keV() const { return nuclide.electron_energy_keV; }
+
+    /// Total ligand (hot + cold, all pools incl. urine and released) in a state [nmol].
+    double total_ligand(const std::vector<double> &y) const;
+    /// Hot ligand in all pools plus what has decayed [nmol].
+    double hot_plus_decayed(const std::vector<double> &y) const;
+
+    /// Write time_activity.csv, receptor_occupancy.csv and return the summary (rank 0 writes).
+    Json write_outputs(const Result &result, const std::string &directory) const;
+
+  private:
+    Radionuclide nuclide;
+    double       lambda = 0; ///< decay constant used [1/min]
+
+    // Patient
+    double body_weight_kg = 100, bsa_m2 = 1.9, hct = 0.4, gfr_L_per_min = 0.2 / 3 * 201 / 151;
+    // Binding (section 3)
+    double k_on = 0.046, k_off = 0.368, lambda_int = 0.001;
+    // Receptor densities [nmol/L] and release rates [1/min]
+    double rden_kidney = 14, rden_sg = 38, rden_prostate = 26.6, rden_liver = 1.33,
+           rden_spleen = 0.532, rden_gi = 1.596;
+    double release_kidney = 2.9e-4, release_sg = 4.2e-4, release_other = 2.9e-4;
+    // Kidney
+    double filtered_fraction = 0.66, excreted_fraction = 0.96, cell_return_volume_L = 1.0;
+    // Lesions
+    struct Lesion
+    {
+      std::string name;
+      double      volume_L, rden, perfusion_per_min, kps_per_min, release_per_min;
+    };
+    std::vector<Lesion> lesions;
+    double              lesion_volume_scaling = 1;
+    // Albumin
+    double albumin_density = 0, albumin_kd_nM = 1, albumin_k_on = 0.01, albumin_kps = 0;
+    // Dosimetry
+    double tissue_density = 1.04, bone_lesion_fraction = 0.5, marrow_absorbed_fraction = 0.1;
+    std::map<std::string, std::pair<double, double>> radiobiology; ///< key -> (alpha/beta, T_rep h)
+    // Protocol and integration
+    std::vector<Injection> protocol;
+    double duration_h = 1008, output_interval_h = 1, rtol = 1e-8, atol = 1e-12;
+
+    CompartmentNetwork  net;
+    std::vector<Tissue> tissue_list;
+    unsigned int        vein = 0, urine = 0, released = 0;
+  };
+
+  /// `radiotwin pbrpk FILE.prm`: the whole-body model on its own.
+  void declare_pbrpk_parameters(dealii::ParameterHandler &prm);
+  int  run_pbrpk(MPI_Comm comm, dealii::ParameterHandler &prm, const ParameterFile &file);
+} // namespace radiotwin

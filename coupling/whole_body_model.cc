@@ -59,6 +59,92 @@ namespace radiotwin
         file.fail(path, "expected " + std::to_string(n) + " numbers in '" + text + "'");
       return v;
     }
+
+    // The organs of Appendix A. Each spatial quantity has its own basis, as in the published
+    // table; the parameter names say which (e.g. "[fraction of plasma volume V_p]").
+    enum class VascularBasis { organ, organ_plasma, plasma_volume };
+    enum class InterstitialBasis { organ, vascular, litres };
+    enum class FlowBasis { cardiac, organ, organ_plasma, none };
+    struct OrganRow
+    {
+      const char *      key, *name;
+      double            volume; ///< [L] (at 71 kg when scaled); < 0: derived (rest of body)
+      bool              scales_with_weight;
+      VascularBasis     vascular_basis;
+      double            vascular;
+      InterstitialBasis interstitial_basis;
+      double            interstitial;
+      FlowBasis         flow_basis;
+      double            flow;
+      double            kps; ///< [1/min]; < 0: no PS exchange (kidney)
+    };
+    using VB = VascularBasis;
+    using IB = InterstitialBasis;
+    using FB = FlowBasis;
+    const OrganRow organ_table[] = {
+      {"lungs", "Lungs", 1.0, true, VB::plasma_volume, 0.105, IB::vascular, 5.5, FB::none, 0, 2.0},
+      {"kidney", "Kidney", 0.311, false, VB::organ, 0.055, IB::organ, 0.15, FB::cardiac, 0.19, -1},
+      {"salivary_glands", "Salivary glands", 0.021, false, VB::organ_plasma, 0.03, IB::organ, 0.23, FB::organ, 0.074, 2.0},
+      {"liver", "Liver", 1.91, false, VB::organ, 0.085, IB::organ, 0.2, FB::cardiac, 0.065, 2.0},
+      {"spleen", "Spleen", 0.183, false, VB::organ, 0.12, IB::organ, 0.2, FB::cardiac, 0.03, 2.0},
+      {"prostate", "Prostate", 0.016, true, VB::organ_plasma, 0.004, IB::organ, 0.25, FB::organ_plasma, 0.18, 0.1},
+      {"GI", "GI", 1.187, true, VB::plasma_volume, 0.076, IB::vascular, 8.8, FB::cardiac, 0.16, 0.02},
+      {"muscle", "Muscle", 30.078, true, VB::plasma_volume, 0.14, IB::vascular, 5.9, FB::cardiac, 0.17, 0.02},
+      {"skin", "Skin", 3.408, true, VB::plasma_volume, 0.03, IB::vascular, 8.9, FB::cardiac, 0.05, 0.02},
+      {"brain", "Brain", 1.45, true, VB::plasma_volume, 0.012, IB::litres, 1.0, FB::cardiac, 0.12, 0.0},
+      {"heart", "Heart", 0.341, true, VB::plasma_volume, 0.01, IB::vascular, 3.7, FB::cardiac, 0.04, 0.02},
+      {"red_marrow", "Red marrow", 1.1, true, VB::plasma_volume, 0.04, IB::vascular, 3.7, FB::cardiac, 0.03, 2.0},
+      {"bone", "Bone", 10.165, true, VB::plasma_volume, 0.07, IB::vascular, 8.4, FB::cardiac, 0.05, 0.02},
+      {"adipose", "Adipose", 13.465, true, VB::plasma_volume, 0.05, IB::vascular, 15.5, FB::cardiac, 0.05, 0.02},
+      {"rest", "Rest of body", -1, false, VB::plasma_volume, 0, IB::vascular, 4.1, FB::none, 0, 0.02}};
+
+    /// A default value as a person would write it (0.05, not 0.050000000000000003).
+    std::string shortest(const double x)
+    {
+      std::ostringstream os;
+      os << std::setprecision(10) << x;
+      return os.str();
+    }
+
+    std::string volume_name(const OrganRow &o)
+    {
+      return o.scales_with_weight ? "Volume at 71 kg [L]" : "Volume [L]";
+    }
+    std::string vascular_name(const OrganRow &o)
+    {
+      return o.vascular_basis == VB::organ        ? "Vascular volume [fraction of organ volume]" :
+             o.vascular_basis == VB::organ_plasma ? "Vascular volume [fraction of (1-Hct) x organ volume]" :
+                                                    "Vascular volume [fraction of plasma volume V_p]";
+    }
+    std::string interstitial_name(const OrganRow &o)
+    {
+      return o.interstitial_basis == IB::organ    ? "Interstitial volume [fraction of organ volume]" :
+             o.interstitial_basis == IB::vascular ? "Interstitial volume [multiple of vascular volume]" :
+                                                    "Interstitial volume [L]";
+    }
+    std::string flow_name(const OrganRow &o)
+    {
+      return o.flow_basis == FB::cardiac ? "Plasma flow [fraction of plasma flow F]" :
+             o.flow_basis == FB::organ   ? "Plasma flow [L min^-1 per L of organ]" :
+                                           "Plasma flow [L min^-1 per L of (1-Hct) x organ]";
+    }
+
+    /// "name: a, b, c; name2: ..." -> (name, numbers) pairs, each with n numbers.
+    std::vector<std::pair<std::string, std::vector<double>>>
+    named_entries(const std::string &text, const unsigned int n, const ParameterFile &file,
+                  const std::string &path, const std::string &form)
+    {
+      std::vector<std::pair<std::string, std::vector<double>>> entries;
+      for (const auto &entry : split(text, ';'))
+        {
+          const auto colon = entry.find(':');
+          if (colon == std::string::npos)
+            file.fail(path, "entry '" + entry + "' needs the form '" + form + "'");
+          entries.emplace_back(Utilities::trim(entry.substr(0, colon)),
+                               numbers(entry.substr(colon + 1), file, path, n));
+        }
+      return entries;
+    }
   } // namespace
 
   void WholeBodyModel::declare_parameters(ParameterHandler &prm)
@@ -77,6 +163,46 @@ namespace radiotwin
     prm.declare_entry("GFR [L/min]", "0.08874", Patterns::Double(0, 0.5),
                       "Glomerular filtration rate; default (0.2/3)(201/151). Unit: L/min. Range: "
                       "0-0.5.");
+    prm.declare_entry("Height [cm]", "0", Patterns::Double(0, 250),
+                      "If > 0, the body surface area follows from height and weight (DuBois: "
+                      "0.007184 W^0.425 H^0.725) and 'Body surface area' is ignored. Unit: cm. "
+                      "Range: 0-250.");
+    prm.leave_subsection();
+
+    prm.enter_subsection("Organs");
+    for (const auto &o : organ_table)
+      {
+        prm.enter_subsection(o.name);
+        const std::string source = std::string(" (") + o.name + ", Appendix A.)";
+        const std::string bone_note =
+          o.key == std::string("bone") ? " The red marrow's share is subtracted." : "";
+        if (o.volume > 0)
+          {
+            prm.declare_entry(volume_name(o), shortest(o.volume),
+                              Patterns::Double(1e-6, 300),
+                              std::string(o.scales_with_weight ?
+                                            "Organ volume of a 71 kg patient, scaled by BW/71 kg." :
+                                            "Organ volume.") +
+                                " Unit: L. Range: 1e-6-300." + bone_note + source);
+            prm.declare_entry(vascular_name(o), shortest(o.vascular),
+                              Patterns::Double(0, 1),
+                              "Vascular (plasma) space, on the basis the name gives. Range: 0-1." +
+                                bone_note + source);
+          }
+        prm.declare_entry(interstitial_name(o), shortest(o.interstitial),
+                          Patterns::Double(0, 100),
+                          "Interstitial space (the tubular space for the kidney), on the basis the "
+                          "name gives. Range: 0-100." + source);
+        if (o.flow_basis != FB::none)
+          prm.declare_entry(flow_name(o), shortest(o.flow), Patterns::Double(0, 10),
+                            "Arterial plasma flow into the organ, on the basis the name gives; the "
+                            "rest of the body receives what remains of F. Range: 0-10." + source);
+        if (o.kps >= 0)
+          prm.declare_entry("kPS [min^-1]", shortest(o.kps), Patterns::Double(0, 100),
+                            "Permeability-surface product per organ volume, PS = kPS V "
+                            "(mL/(min g) at unit density). Unit: 1/min. Range: 0-100." + source);
+        prm.leave_subsection();
+      }
     prm.leave_subsection();
 
     prm.enter_subsection("Binding");
@@ -210,6 +336,23 @@ namespace radiotwin
     bsa_m2         = prm.get_double("Body surface area [m^2]");
     hct            = prm.get_double("Haematocrit [-]");
     gfr_L_per_min  = prm.get_double("GFR [L/min]");
+    const double height_cm = prm.get_double("Height [cm]");
+    if (height_cm > 0)
+      bsa_m2 = 0.007184 * std::pow(body_weight_kg, 0.425) * std::pow(height_cm, 0.725);
+    prm.leave_subsection();
+
+    prm.enter_subsection("Organs");
+    organ_values.clear();
+    for (const auto &o : organ_table)
+      {
+        prm.enter_subsection(o.name);
+        organ_values.push_back({{o.volume > 0 ? prm.get_double(volume_name(o)) : 0.0,
+                                 o.volume > 0 ? prm.get_double(vascular_name(o)) : 0.0,
+                                 prm.get_double(interstitial_name(o)),
+                                 o.flow_basis != FB::none ? prm.get_double(flow_name(o)) : 0.0,
+                                 o.kps >= 0 ? prm.get_double("kPS [min^-1]") : 0.0}});
+        prm.leave_subsection();
+      }
     prm.leave_subsection();
     prm.enter_subsection("Binding");
     k_on       = prm.get_double("k_on [L nmol^-1 min^-1]");
@@ -241,20 +384,15 @@ namespace radiotwin
     prm.leave_subsection();
     lesions.clear();
     std::set<std::string> names;
-    for (const auto &entry : split(lesion_text, ';'))
+    const std::string lesion_path = "Whole body/Lesions/Lesions";
+    for (const auto &[name, v] : named_entries(lesion_text, 5, file, lesion_path,
+                                               "name: volume, density, perfusion, kPS, release"))
       {
-        const auto colon = entry.find(':');
-        const std::string path = "Whole body/Lesions/Lesions";
-        if (colon == std::string::npos)
-          file.fail(path, "lesion '" + entry + "' needs the form 'name: volume, density, "
-                          "perfusion, kPS, release'");
-        const std::string name = Utilities::trim(entry.substr(0, colon));
-        const auto v = numbers(entry.substr(colon + 1), file, path, 5);
         if (name.empty() || !names.insert(name).second)
-          file.fail(path, "lesion names must be unique and non-empty ('" + name + "')");
+          file.fail(lesion_path, "lesion names must be unique and non-empty ('" + name + "')");
         if (v[0] <= 0 || v[1] < 0 || v[2] <= 0 || v[3] < 0 || v[4] < 0)
-          file.fail(path, "lesion '" + name + "': volume and perfusion must be > 0, density, "
-                          "kPS and release >= 0");
+          file.fail(lesion_path, "lesion '" + name + "': volume and perfusion must be > 0, "
+                                 "density, kPS and release >= 0");
         lesions.push_back({name, v[0], v[1], v[2], v[3], v[4]});
       }
 
@@ -271,16 +409,12 @@ namespace radiotwin
     const std::string rb     = prm.get("Radiobiology");
     prm.leave_subsection();
     radiobiology.clear();
-    for (const auto &entry : split(rb, ';'))
+    const std::string rb_path = "Whole body/Dosimetry/Radiobiology";
+    for (const auto &[name, v] : named_entries(rb, 2, file, rb_path, "tissue: alpha/beta, T_rep"))
       {
-        const auto colon = entry.find(':');
-        if (colon == std::string::npos)
-          file.fail("Whole body/Dosimetry/Radiobiology",
-                    "entry '" + entry + "' needs the form 'tissue: alpha/beta, T_rep'");
-        const auto v = numbers(entry.substr(colon + 1), file, "Whole body/Dosimetry/Radiobiology", 2);
         if (v[0] <= 0 || v[1] <= 0)
-          file.fail("Whole body/Dosimetry/Radiobiology", "alpha/beta and T_rep must be > 0");
-        radiobiology[Utilities::trim(entry.substr(0, colon))] = {v[0], v[1]};
+          file.fail(rb_path, "alpha/beta and T_rep must be > 0");
+        radiobiology[name] = {v[0], v[1]};
       }
 
     prm.enter_subsection("Injection");
@@ -340,12 +474,11 @@ namespace radiotwin
     struct Spec
     {
       std::string key;
-      double      V, Vvas, Vint, flow, kPS, rden, release;
+      double      V = 0, Vvas = 0, Vint = 0, flow = 0, kPS = 0, rden = 0, release = 0;
     };
-    std::vector<Tissue> organs;
+    std::vector<Tissue>       organs;
     std::vector<unsigned int> lesion_tissues;
-    std::vector<std::vector<unsigned int>> lesion_pools;
-    double sum_V = 0, sum_Vvas = 0, sum_flow = 0;
+    double                    sum_V = 0, sum_Vvas = 0, sum_flow = 0;
 
     // An organ: vascular and interstitial spaces, perfused from Art to Vein, exchanging by
     // PS = kPS V, with bound and internalised pools where it has receptors.
@@ -383,64 +516,91 @@ namespace radiotwin
       return t;
     };
 
-    // Lungs: all of the cardiac output, Vein -> lungs -> Art.
-    {
-      const double V = 1.0 * s, Vvas = 0.105 * Vp;
-      Tissue t = add_organ({"lungs", V, Vvas, 5.5 * Vvas, F, 2.0, 0, 0}, false);
-      flow(vein, t.pools[0], F / (0.225 * Vp));
-      flow(t.pools[0], art, F / Vvas);
-      organs.push_back(t);
-      sum_V += V;
-      sum_Vvas += Vvas;
-    }
-    // Kidney: filtration into the tubules (its "interstitial" pool), urine, reabsorption.
-    {
-      const double V = 0.311, Vvas = 0.055 * V, Vint = 0.15 * V, Fk = 0.19 * F;
-      Tissue t = add_organ({"kidney", V, Vvas, Vint, Fk, 0, rden_kidney, release_kidney}, true, false);
-      const unsigned int vas = t.pools[0], tub = t.pools[1];
-      urine = net.add_pool("urine", 0);
-      const unsigned int cell = net.add_pool("kidney.cells", (V - Vint - Vvas) * 2.0 / 3.0);
-      const double filtration = gfr_L_per_min * filtered_fraction;
-      net.add_transfer(vas, tub, filtration / Vvas);
-      net.add_transfer(tub, urine, filtration * excreted_fraction / Vint);
-      net.add_transfer(tub, cell, filtration * (1 - excreted_fraction) / Vint);
-      net.add_transfer(cell, vas, filtration * (1 - excreted_fraction) / cell_return_volume_L);
-      t.pools.push_back(cell);
-      organs.push_back(t);
-      sum_V += V;
-      sum_Vvas += Vvas;
-      sum_flow += Fk;
-    }
-    const double Vrm = 1.1 * s, Vvas_rm = 0.04 * Vp;
-    const std::vector<Spec> specs = {
-      {"salivary_glands", 0.021, 0.03 * (1 - hct) * 0.021, 0.23 * 0.021, 0.074 * 0.021, 2.0, rden_sg, release_sg},
-      {"liver", 1.91, 0.085 * 1.91, 0.2 * 1.91, 0.065 * F, 2.0, rden_liver, release_other},
-      {"spleen", 0.183, 0.12 * 0.183, 0.2 * 0.183, 0.03 * F, 2.0, rden_spleen, release_other},
-      {"prostate", 0.016 * s, 0.004 * (1 - hct) * 0.016 * s, 0.25 * 0.016 * s,
-       0.18 * (1 - hct) * 0.016 * s, 0.1, rden_prostate, release_other},
-      {"GI", 1.187 * s, 0.076 * Vp, 8.8 * 0.076 * Vp, 0.16 * F, 0.02, rden_gi, release_other},
-      {"muscle", 30.078 * s, 0.14 * Vp, 5.9 * 0.14 * Vp, 0.17 * F, 0.02, 0, 0},
-      {"skin", 3.408 * s, 0.03 * Vp, 8.9 * 0.03 * Vp, 0.05 * F, 0.02, 0, 0},
-      {"brain", 1.45 * s, 0.012 * Vp, 1.0, 0.12 * F, 0.0, 0, 0},
-      {"heart", 0.341 * s, 0.01 * Vp, 3.7 * 0.01 * Vp, 0.04 * F, 0.02, 0, 0},
-      {"red_marrow", Vrm, Vvas_rm, 3.7 * Vvas_rm, 0.03 * F, 2.0, 0, 0},
-      {"bone", 10.165 * s - Vrm, 0.07 * Vp - Vvas_rm, 8.4 * (0.07 * Vp - Vvas_rm), 0.05 * F, 0.02, 0, 0},
-      {"adipose", 13.465 * s, 0.05 * Vp, 15.5 * 0.05 * Vp, 0.05 * F, 0.02, 0, 0}};
-    for (const auto &o : specs)
+    const std::map<std::string, std::pair<double, double>> receptors = {
+      {"kidney", {rden_kidney, release_kidney}},   {"salivary_glands", {rden_sg, release_sg}},
+      {"liver", {rden_liver, release_other}},       {"spleen", {rden_spleen, release_other}},
+      {"prostate", {rden_prostate, release_other}}, {"GI", {rden_gi, release_other}}};
+    double V_marrow = 0, Vvas_marrow = 0;
+    for (std::size_t i = 0; i < std::size(organ_table); ++i)
       {
-        organs.push_back(add_organ(o));
+        const OrganRow &row = organ_table[i];
+        const auto &    val = organ_values[i]; // volume, vascular, interstitial, flow, kPS
+        Spec o;
+        o.key = row.key;
+        if (o.key == "rest")
+          {
+            // What the other organs leave of body weight, plasma volume and plasma flow.
+            o.V    = body_weight_kg - sum_V;
+            o.Vvas = Vp - sum_Vvas;
+            o.flow = F - sum_flow;
+            if (o.V <= 0 || o.Vvas <= 0 || o.flow <= 0)
+              throw InputError("whole-body model: the patient covariates and organ parameters "
+                               "leave no volume, plasma volume or flow for the rest of the body "
+                               "(parameters 'Whole body/Patient/...', 'Whole body/Organs/...')");
+          }
+        else
+          {
+            o.V    = val[0] * (row.scales_with_weight ? s : 1.0);
+            o.Vvas = val[1] * (row.vascular_basis == VB::organ        ? o.V :
+                               row.vascular_basis == VB::organ_plasma ? (1 - hct) * o.V :
+                                                                        Vp);
+            if (o.key == "red_marrow")
+              {
+                V_marrow    = o.V;
+                Vvas_marrow = o.Vvas;
+              }
+            if (o.key == "bone")
+              {
+                o.V -= V_marrow;
+                o.Vvas -= Vvas_marrow;
+              }
+            o.flow = val[3] * (row.flow_basis == FB::cardiac      ? F :
+                               row.flow_basis == FB::organ        ? o.V :
+                               row.flow_basis == FB::organ_plasma ? (1 - hct) * o.V :
+                                                                    0.0);
+          }
+        o.Vint = val[2] * (row.interstitial_basis == IB::organ    ? o.V :
+                           row.interstitial_basis == IB::vascular ? o.Vvas :
+                                                                    1.0);
+        o.kPS             = val[4];
+        const auto rec    = receptors.find(o.key);
+        o.rden            = rec == receptors.end() ? 0.0 : rec->second.first;
+        o.release         = rec == receptors.end() ? 0.0 : rec->second.second;
+        if (o.V <= 0 || o.Vvas <= 0 || o.Vint <= 0)
+          throw InputError("whole-body model: organ '" + o.key + "' has a non-positive volume "
+                           "(parameters 'Whole body/Organs/" + row.name + "/...')");
+
+        if (o.key == "lungs")
+          {
+            // All of the plasma flow F: Vein -> lungs -> Art.
+            o.flow   = F;
+            Tissue t = add_organ(o, false);
+            flow(vein, t.pools[0], F / (0.225 * Vp));
+            flow(t.pools[0], art, F / o.Vvas);
+            organs.push_back(t);
+          }
+        else if (o.key == "kidney")
+          {
+            // Filtration into the tubules (its "interstitial" pool), urine, reabsorption.
+            Tissue t = add_organ(o, true, false);
+            const unsigned int vas = t.pools[0], tub = t.pools[1];
+            urine                   = net.add_pool("urine", 0);
+            const unsigned int cell = net.add_pool("kidney.cells", (o.V - o.Vint - o.Vvas) * 2.0 / 3.0);
+            const double filtration = gfr_L_per_min * filtered_fraction;
+            net.add_transfer(vas, tub, filtration / o.Vvas);
+            net.add_transfer(tub, urine, filtration * excreted_fraction / o.Vint);
+            net.add_transfer(tub, cell, filtration * (1 - excreted_fraction) / o.Vint);
+            net.add_transfer(cell, vas, filtration * (1 - excreted_fraction) / cell_return_volume_L);
+            t.pools.push_back(cell);
+            organs.push_back(t);
+          }
+        else
+          organs.push_back(add_organ(o));
         sum_V += o.V;
         sum_Vvas += o.Vvas;
-        sum_flow += o.flow;
+        if (o.key != "lungs")
+          sum_flow += o.flow;
       }
-    {
-      const double V = body_weight_kg - sum_V, Vvas = Vp - sum_Vvas, Fr = F - sum_flow;
-      if (V <= 0 || Vvas <= 0 || Fr <= 0)
-        throw InputError("whole-body model: the patient covariates leave no volume, plasma "
-                         "volume or flow for the rest of the body (parameters 'Whole body/"
-                         "Patient/...')");
-      organs.push_back(add_organ({"rest", V, Vvas, 4.1 * Vvas, Fr, 0.02, 0, 0}));
-    }
     // Lesions: perfused in addition to F.
     for (const auto &l : lesions)
       {

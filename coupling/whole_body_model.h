@@ -8,6 +8,7 @@
 
 #include <deal.II/base/parameter_handler.h>
 
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -83,6 +84,8 @@ namespace radiotwin
 
     // Patient
     double body_weight_kg = 100, bsa_m2 = 1.9, hct = 0.4, gfr_L_per_min = 0.2 / 3 * 201 / 151;
+    // Organ table values (volume, vascular, interstitial, flow, kPS; see the .cc's table)
+    std::vector<std::array<double, 5>> organ_values;
     // Binding (section 3)
     double k_on = 0.046, k_off = 0.368, lambda_int = 0.001;
     // Receptor densities [nmol/L] and release rates [1/min]

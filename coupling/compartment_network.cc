@@ -1,5 +1,7 @@
 #include "coupling/compartment_network.h"
 
+#include "physics/binding.h"
+
 #include <cvode/cvode.h>
 #include <nvector/nvector_serial.h>
 #include <sundials/sundials_context.h>
@@ -74,7 +76,8 @@ namespace radiotwin
         for (unsigned int s = 0; s < 2; ++s)
           {
             const double c    = y[amount(b.free_pool, s)] / pools[b.free_pool].volume;
-            const double flux = b.k_on * c * r_free - b.k_off * y[amount(b.bound_pool, s)];
+            const double flux =
+              physics::binding_rate(b.k_on, c, r_free, b.k_off, y[amount(b.bound_pool, s)]);
             ydot[amount(b.free_pool, s)] -= flux;
             ydot[amount(b.bound_pool, s)] += flux;
           }

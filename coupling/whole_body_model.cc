@@ -160,7 +160,7 @@ namespace radiotwin
                       "[L/min]. Unit: m^2. Range: 0.5-3.5.");
     prm.declare_entry("Haematocrit [-]", "0.4", Patterns::Double(0.1, 0.7),
                       "Blood haematocrit. Unit: none. Range: 0.1-0.7.");
-    prm.declare_entry("GFR [L/min]", "0.08874", Patterns::Double(0, 0.5),
+    prm.declare_entry("GFR [L/min]", "0.0887417219", Patterns::Double(0, 0.5),
                       "Glomerular filtration rate; default (0.2/3)(201/151). Unit: L/min. Range: "
                       "0-0.5.");
     prm.declare_entry("Height [cm]", "0", Patterns::Double(0, 250),
@@ -256,7 +256,7 @@ namespace radiotwin
     prm.enter_subsection("Lesions");
     prm.declare_entry("Lesions",
                       "Tumor1: 0.01, 57, 0.5, 0.6, 1.5e-4; Tumor2: 0.34, 19, 0.5, 0.6, 1.5e-4; "
-                      "TumorRest: 0.048872, 266, 0.5, 0.6, 1.5e-4",
+                      "TumorRest: 0.0488721805, 266, 0.5, 0.6, 1.5e-4",
                       Patterns::Anything(),
                       "Any number of lesions, ';'-separated, each 'name: volume [L], receptor "
                       "density [nmol/L], perfusion [mL/(min g)], kPS [mL/(min g)], release rate "
@@ -731,8 +731,9 @@ namespace radiotwin
           events.insert(i.start_h + i.duration_min / 60.0);
       }
     std::vector<double> outputs;
-    for (double t = 0; t <= duration_h * (1 + 1e-12); t = outputs.size() * output_interval_h)
+    for (double t = 0; t <= duration_h * (1 - 1e-12); t = outputs.size() * output_interval_h)
       outputs.push_back(t);
+    outputs.push_back(duration_h); // the last row is the end of the run, whatever the interval
     std::set<double> breaks(outputs.begin(), outputs.end());
     for (const double e : events)
       if (e <= duration_h)
@@ -787,7 +788,11 @@ namespace radiotwin
   Json WholeBodyModel::write_outputs(const Result &r, const std::string &directory) const
   {
     const double a_per_nmol = activity_MBq_per_nmol();
-    const double injected_MBq = injected_hot_nmol() * a_per_nmol;
+    // Normalise by what was injected during the run: cycles after its end never happened.
+    const double t_end         = r.times_h.back();
+    const double injected_hot  = injected_hot_nmol(t_end);
+    const double injected_cold = injected_cold_nmol(t_end);
+    const double injected_MBq  = injected_hot * a_per_nmol;
     const auto   hot_activity = [&](const Tissue &t, const std::vector<double> &y) {
       double sum = 0;
       for (const unsigned int p : t.pools)
@@ -852,7 +857,7 @@ namespace radiotwin
         const double tia = y_end[net.integral(t.integral)] * a_per_nmol / 60.0; // MBq h
         j.set("time_integrated_activity_MBq_h", tia);
         j.set("time_integrated_activity_per_injected_activity_h", tia / injected_MBq);
-        if (y24)
+        if (y24 && injected_hot_nmol(24.0) > 0)
           j.set("pctIA_at_24h", 100 * hot_activity(t, *y24) / (injected_hot_nmol(24.0) * a_per_nmol));
         if (t.dose_tracker >= 0)
           {
@@ -881,13 +886,15 @@ namespace radiotwin
     summary.set("model", "whole-body PBRPK (Fele-Paranj et al. 2024 structure)");
     summary.set("decay_constant_per_min", lambda);
     summary.set("specific_activity_MBq_per_nmol", a_per_nmol);
-    summary.set("injected_hot_nmol", injected_hot_nmol());
-    summary.set("injected_cold_nmol", injected_cold_nmol());
+    summary.set("injected_hot_nmol", injected_hot);
+    summary.set("injected_cold_nmol", injected_cold);
     summary.set("injected_activity_MBq", injected_MBq);
-    summary.set("duration_h", duration_h);
+    if (injected_hot_nmol() > injected_hot)
+      summary.set("injections_after_end_of_run_nmol_hot", injected_hot_nmol() - injected_hot);
+    summary.set("duration_h", t_end);
     summary.set("urine_cumulative_pct_injected_ligand",
                 100 * (y_end[net.amount(urine, 0)] + y_end[net.amount(urine, 1)]) /
-                  (injected_hot_nmol() + injected_cold_nmol()));
+                  (injected_hot + injected_cold));
     summary.set("tissues", tissues);
     Json conservation;
     conservation.set("max_relative_defect_total_ligand", worst_total);

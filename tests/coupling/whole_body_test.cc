@@ -8,6 +8,7 @@
 #include "coupling/parameter_file.h"
 #include "coupling/whole_body_model.h"
 #include "physics/radiobiology.h"
+#include "postprocessing/json.h"
 
 #include <cmath>
 
@@ -213,7 +214,7 @@ BOOST_AUTO_TEST_CASE(tumour_sink)
   // Total lesion volume 0.3 L -> 3 L (default total 0.399 L): kidney and salivary-gland doses
   // fall, red-marrow dose rises (Begum 2018 direction). Each marrow term is checked on its
   // own: the marrow's own activity falls with burden, the cross-dose from bone lesions rises.
-  const double total = 0.01 + 0.34 + 0.048872;
+  const double total = 0.01 + 0.34 + 13.0 / 266;
   auto at = [&](const double litres, const double absorbed_fraction) {
     const WholeBodyModel m = make({"Whole body/Lesions/Lesion volume scaling [-]=" + std::to_string(litres / total),
                                    "Whole body/Dosimetry/Marrow absorbed fraction from bone lesions [-]=" +
@@ -290,4 +291,21 @@ BOOST_AUTO_TEST_CASE(patient_covariates)
   // concentration, so less activity per litre of blood but more blood activity in total.
   BOOST_TEST(activity(tall, "blood", tall.run().states.back()) > 0);
   BOOST_TEST(tall.network().pool_volume(0) > base.network().pool_volume(0) * 1.15);
+}
+
+BOOST_AUTO_TEST_CASE(end_of_run_and_normalisation)
+{
+  // The last output is the end of the run even when the interval does not divide it, and
+  // summaries normalise by what was injected during the run (not by later cycles).
+  const WholeBodyModel m = make({"Whole body/Integration/Duration [h]=10.5",
+                                 "Whole body/Integration/Output interval [h]=4",
+                                 "Whole body/Injection/Number of cycles=3"});
+  const auto r = m.run();
+  BOOST_TEST(r.times_h.back() == 10.5);
+  BOOST_TEST(r.times_h.size() == 4u); // 0, 4, 8, 10.5
+  const Json summary = m.write_outputs(r, ".");
+  const std::string text = summary.dump();
+  BOOST_TEST(text.find("\"injected_hot_nmol\": 10.18,") != std::string::npos);
+  BOOST_TEST(text.find("injections_after_end_of_run_nmol_hot") != std::string::npos);
+  BOOST_TEST(text.find("\"duration_h\": 10.5,") != std::string::npos);
 }

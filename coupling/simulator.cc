@@ -14,6 +14,8 @@
 #include "postprocessing/darcy_output.h"
 #include "postprocessing/line_profile.h"
 #include "postprocessing/output_files.h"
+#include "postprocessing/transport_output.h"
+#include "physics/radionuclide.h"
 #include "physics/units.h"
 
 namespace radiotwin
@@ -57,6 +59,8 @@ namespace radiotwin
     Geometry::declare_parameters(prm);
     TissueProperties::declare_parameters(prm);
     DarcySolver::declare_parameters(prm);
+    TransportSolver::declare_parameters(prm);
+    PlasmaInput::declare_parameters(prm);
     prm.enter_subsection("Output");
     prm.declare_entry("Directory", "", Patterns::Anything(),
                       "Folder for this run's results (created if missing; relative to the "
@@ -126,6 +130,15 @@ namespace radiotwin
     timer = std::make_unique<TimerOutput>(comm, pcout, TimerOutput::never, TimerOutput::wall_times);
     darcy_ = std::make_unique<DarcySolver>(triangulation, tissue, *timer);
     darcy_->parse_parameters(prm, file);
+    prm.enter_subsection("Transport");
+    transport_enabled = prm.get_bool("Enabled");
+    prm.leave_subsection();
+    if (transport_enabled)
+      {
+        plasma     = PlasmaInput::create(prm, file);
+        transport_ = std::make_unique<TransportSolver>(*darcy_, tissue, *timer);
+        transport_->parse_parameters(prm, file);
+      }
   }
 
   void Simulator::prepare_output_directory() const
@@ -209,6 +222,10 @@ namespace radiotwin
         record.add(0.0, pvtu, comm);
       }
 
+    Json transport_summary;
+    if (transport_enabled)
+      transport_summary = run_transport();
+
     Utilities::System::MemoryStats memory;
     Utilities::System::get_memory_stats(memory);
     const double peak_MB = Utilities::MPI::max(memory.VmHWM / 1024.0, comm);
@@ -228,6 +245,8 @@ namespace radiotwin
     summary_.set("darcy", darcy_summary);
     if (verify_baxter_jain)
       summary_.set("verification", verification);
+    if (transport_enabled)
+      summary_.set("transport", transport_summary);
     summary_.set("wall_time_s", times);
     summary_.set("peak_memory_MB_per_rank_max", peak_MB);
 
@@ -248,6 +267,104 @@ namespace radiotwin
     timer->print_summary();
     pcout << "Results: " << directory << "/ (radiotwin.pvd for ParaView, summary.json, "
           << "radial_profile.csv)" << std::endl;
+  }
+
+  Json Simulator::run_transport()
+  {
+    transport_->setup();
+    const double a_per_nmol = activity_MBq_per_nmol(transport_->decay_constant_per_s() * 60.0);
+    PvdRecord    record(directory, "transport");
+    std::ostringstream csv;
+    csv << std::setprecision(10) << "time_h";
+    for (const Region r : geometry_.regions())
+      for (const char *pool : {"free", "bound", "internalised"})
+        for (const char *sp : {"hot", "cold"})
+          csv << "," << region_key(r) << "_" << pool << "_" << sp << "_nmol";
+    for (const Region r : geometry_.regions())
+      csv << "," << region_key(r) << "_activity_MBq";
+    csv << "\n";
+    auto hot_activity = [&](const auto &content, const unsigned int r) {
+      return (content[r][0][0] + content[r][1][0] + content[r][2][0]) * a_per_nmol;
+    };
+    auto write_row = [&](const double t_s, const auto &content) {
+      csv << t_s / units::h;
+      for (const Region r : geometry_.regions())
+        for (unsigned int pool = 0; pool < 3; ++pool)
+          for (unsigned int sp = 0; sp < 2; ++sp)
+            csv << "," << content[region_index(material_id(r))][pool][sp];
+      for (const Region r : geometry_.regions())
+        csv << "," << hot_activity(content, region_index(material_id(r)));
+      csv << "\n";
+    };
+
+    double t = 0, dt = transport_->initial_step_s();
+    unsigned int steps = 0, counter = 0;
+    std::size_t next_output = 0;
+    const auto &outputs = transport_->output_times_s();
+    std::array<double, 3> tia{}; // MBq h per region
+    auto content = transport_->region_content();
+    write_row(0.0, content);
+    std::array<double, 2> in{}, lymph{}, out{}, released{};
+    Timer wall(comm, true);
+    while (t < transport_->end_time_s() * (1 - 1e-12))
+      {
+        double step = std::min(dt, transport_->end_time_s() - t);
+        while (next_output < outputs.size() && outputs[next_output] <= t * (1 + 1e-12))
+          ++next_output;
+        if (next_output < outputs.size())
+          step = std::min(step, outputs[next_output] - t);
+        const auto b = transport_->step(t, step, *plasma);
+        worst_transport_defect = std::max(worst_transport_defect, b.defect());
+        for (unsigned int s = 0; s < 2; ++s)
+          {
+            in[s] += b.transvascular_net[s];
+            lymph[s] += b.lymphatic[s];
+            out[s] += b.boundary_outflow[s];
+            released[s] += b.released[s];
+          }
+        const auto new_content = transport_->region_content();
+        for (unsigned int r = 0; r < 3; ++r) // trapezoidal time integral of activity
+          tia[r] += 0.5 * (hot_activity(content, r) + hot_activity(new_content, r)) * step / units::h;
+        content = new_content;
+        t += step;
+        ++steps;
+        if (next_output < outputs.size() && std::abs(t - outputs[next_output]) < 1e-9 * t)
+          {
+            TimerOutput::Scope scope(*timer, "Output: VTU");
+            write_row(t, content);
+            const std::string pvtu = write_transport_fields(*transport_, darcy_->mapping(), a_per_nmol,
+                                                            directory, counter++, t / units::h);
+            record.add(t / units::h, pvtu, comm);
+            pcout << "  transport: t = " << t / units::h << " h, step " << steps << ", dt "
+                  << step / units::min << " min, tumour "
+                  << hot_activity(content, region_index(material_id(Region::tumour)))
+                  << " MBq, wall " << wall.wall_time() << " s" << std::endl;
+          }
+        if (step == dt)
+          dt = transport_->next_step(dt);
+      }
+    if (Utilities::MPI::this_mpi_process(comm) == 0)
+      write_file_atomically(directory + "/region_totals.csv", csv.str());
+
+    Json j;
+    j.set("steps", steps);
+    j.set("end_time_h", t / units::h);
+    j.set("max_step_balance_relative_defect", worst_transport_defect);
+    j.set("last_gmres_iterations", transport_->n_iterations());
+    Json regions;
+    for (const Region r : geometry_.regions())
+      {
+        Json jr;
+        jr.set("time_integrated_activity_MBq_h", tia[region_index(material_id(r))]);
+        jr.set("activity_at_end_MBq", hot_activity(content, region_index(material_id(r))));
+        regions.set(region_key(r), jr);
+      }
+    j.set("regions", regions);
+    j.set("transvascular_net_uptake_nmol", in[0] + in[1]);
+    j.set("lymphatic_loss_nmol", lymph[0] + lymph[1]);
+    j.set("boundary_outflow_nmol", out[0] + out[1]);
+    j.set("released_nmol", released[0] + released[1]);
+    return j;
   }
 
   void Simulator::write_profile_and_verification(Json &darcy_summary, Json &verification)

@@ -15,7 +15,9 @@
 #include "meshes/geometry.h"
 #include "physics/tissue_properties.h"
 #include "postprocessing/json.h"
+#include "coupling/plasma_input.h"
 #include "solvers/darcy_solver.h"
+#include "solvers/transport_solver.h"
 
 namespace radiotwin
 {
@@ -35,10 +37,15 @@ namespace radiotwin
     const DarcySolver &     darcy() const { return *darcy_; }
     const DarcyDiagnostics &darcy_diagnostics() const { return diagnostics; }
     const Json &            summary() const { return summary_; }
+    const TransportSolver * transport() const { return transport_.get(); }
+    /// Largest per-step relative balance defect of the transport run (0 without transport).
+    double transport_balance_defect() const { return worst_transport_defect; }
 
   private:
     void prepare_output_directory() const;
     void write_profile_and_verification(Json &darcy_summary, Json &verification);
+    /// The transport time loop: fields at the output times, region totals, balances.
+    Json run_transport();
 
     MPI_Comm                  comm;
     dealii::ConditionalOStream pcout;
@@ -58,7 +65,11 @@ namespace radiotwin
 
     dealii::parallel::distributed::Triangulation<3> triangulation;
     std::unique_ptr<DarcySolver>                    darcy_;
+    bool                                            transport_enabled = false;
+    std::unique_ptr<TransportSolver>                transport_;
+    std::unique_ptr<PlasmaInput>                    plasma;
     DarcyDiagnostics                                diagnostics;
     Json                                            summary_;
+    double                                          worst_transport_defect = 0;
   };
 } // namespace radiotwin

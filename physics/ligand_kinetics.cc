@@ -97,7 +97,7 @@ namespace radiotwin::physics
               change = std::max(change, std::abs(r[i]));
             }
           // The residual is quadratic in the state: Newton converges in a few iterations.
-          if (change <= 1e-14 * std::max(size, 1e-300))
+          if (change <= 1e-13 * std::max(size, 1e-300))
             break;
         }
       return z;

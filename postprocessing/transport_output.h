@@ -1,0 +1,15 @@
+// RadioTwin: the transport fields as VTU/PVTU, named with their units.
+#pragma once
+
+#include <string>
+
+#include "solvers/transport_solver.h"
+
+namespace radiotwin
+{
+  /// free/bound/internalised hot and cold [nmol/L], activity_MBq_per_mL, receptor_occupancy.
+  /// Returns the .pvtu name relative to @p directory. Collective.
+  std::string write_transport_fields(const TransportSolver &transport, const dealii::Mapping<3> &mapping,
+                                     double activity_MBq_per_nmol, const std::string &directory,
+                                     unsigned int counter, double time_h);
+} // namespace radiotwin

@@ -1,0 +1,130 @@
+// RadioTwin: radioligand transport in tissue (physics-reference section 3): free ligand
+// (hot, cold) carried by the Darcy velocity, diffusing, exchanged with plasma across the
+// vessel walls (Kedem-Katchalsky / Patlak) and drained by lymphatics; bound and internalised
+// ligand at every node. Design: docs/transport-design.md.
+//
+// Time stepping: Strang operator splitting (half reaction, transport, half reaction) of
+//   reaction (physics::advance_ligand_kinetics, L-stable SDIRK2, per node) and
+//   transport (theta scheme, lumped porosity-weighted mass, conservative weak form, SUPG).
+// With lumped masses both sub-steps conserve the nodal content
+// sum_i (M_phi,ii c_i + M_ii (b_i + m_i)) exactly, so the balance closes to the solver
+// tolerance at every step.
+#pragma once
+
+#include <deal.II/base/parameter_handler.h>
+#include <deal.II/base/timer.h>
+#include <deal.II/dofs/dof_handler.h>
+#include <deal.II/fe/fe_q.h>
+#include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/la_parallel_vector.h>
+#include <deal.II/lac/trilinos_precondition.h>
+#include <deal.II/lac/trilinos_sparse_matrix.h>
+
+#include <array>
+#include <memory>
+
+#include "coupling/parameter_file.h"
+#include "coupling/plasma_input.h"
+#include "physics/ligand_kinetics.h"
+#include "physics/radionuclide.h"
+#include "physics/tissue_properties.h"
+#include "solvers/darcy_solver.h"
+
+namespace radiotwin
+{
+  class TransportSolver
+  {
+  public:
+    static void declare_parameters(dealii::ParameterHandler &prm);
+    void        parse_parameters(dealii::ParameterHandler &prm, const ParameterFile &file);
+
+    TransportSolver(const DarcySolver &darcy, const TissueProperties &tissue,
+                    dealii::TimerOutput &timer);
+
+    /// DoFs, lumped masses, nodal parameters and the exchange weights (after the Darcy solve).
+    void setup();
+
+    /// Amounts crossing the boundaries of the tissue during one step [nmol], per species.
+    struct StepBalance
+    {
+      std::array<double, 2> transvascular_net{};  ///< plasma -> tissue (net)
+      std::array<double, 2> lymphatic{};          ///< tissue -> lymph
+      std::array<double, 2> boundary_outflow{};   ///< through the outer boundary
+      std::array<double, 2> released{};           ///< internalised ligand released
+      std::array<double, 2> content_before{}, content_after{}; ///< in tissue
+      double                decayed_hot = 0;      ///< hot -> cold in tissue
+      /// |change - (in - out)| / content scale, for hot + cold together.
+      double defect() const;
+    };
+
+    /// Advance from t to t + dt [s] with plasma concentrations from @p plasma.
+    StepBalance step(double t_s, double dt_s, const PlasmaInput &plasma);
+
+    /// Ligand in tissue [nmol] per region index and pool (free, bound, internalised) and
+    /// species: content[region][pool][species].
+    std::array<std::array<std::array<double, 2>, 3>, 3> region_content() const;
+
+    const dealii::DoFHandler<3> &dof_handler() const { return dofs; }
+    /// Nodal fields [nmol/L]: 0 free hot, 1 free cold, 2 bound hot, 3 bound cold,
+    /// 4 internalised hot, 5 internalised cold (free per fluid, others per tissue volume).
+    const std::array<VectorType, 6> &fields() const { return y; }
+    const VectorType &nodal_porosity() const { return porosity; }
+    const VectorType &nodal_receptors() const { return receptors; }
+    double decay_constant_per_s() const { return kinetics.lambda; }
+    unsigned int n_iterations() const { return last_iterations; }
+
+    /// Time schedule (parameters): step size after a step of size dt [s].
+    double next_step(double dt_s) const;
+    double initial_step_s() const { return dt_initial_s; }
+    double end_time_s() const { return end_s; }
+    const std::vector<double> &output_times_s() const { return outputs_s; }
+
+  private:
+    /// Exchange coefficients at one point [1/s]: J_v (1 - sigma_f), P S/V B(Pe), J_L.
+    struct Exchange
+    {
+      double convective, diffusive, lymphatic;
+    };
+    struct RegionData;
+    Exchange exchange(const physics::StarlingCoefficients &c, const RegionData &d, double p,
+                      const dealii::Point<3> &x) const;
+    void assemble_operator();
+    void form_system(double dt_s);
+    void react(double dt_s, std::array<double, 2> &released);
+    std::array<double, 2> content() const;
+
+    const DarcySolver &     darcy;
+    const TissueProperties &tissue;
+    dealii::TimerOutput &   timer;
+    MPI_Comm                comm;
+
+    // Parameters (SI inside)
+    struct RegionData
+    {
+      double receptors_nM, porosity, diffusivity, permeability, reflection, release_per_s;
+    };
+    std::array<RegionData, 3> region{};
+    physics::LigandKinetics   kinetics; ///< rates in 1/s; receptors, porosity set per node
+    Radionuclide              nuclide;
+    double theta = 1.0, dt_initial_s = 60, dt_max_s = 3600, growth = 1.2, end_s = 168 * 3600.0;
+    double reaction_step_max_s = 60;
+    bool   supg = true;
+    std::vector<double> outputs_s;
+
+    dealii::FE_Q<3>                    fe;
+    dealii::DoFHandler<3>              dofs;
+    dealii::IndexSet                   owned, relevant;
+    dealii::AffineConstraints<double>  constraints; ///< hanging nodes
+    dealii::TrilinosWrappers::SparseMatrix stiffness, system, explicit_part; ///< K; M/dt + theta K; M/dt - (1-theta) K
+    std::unique_ptr<dealii::TrilinosWrappers::PreconditionILU> preconditioner;
+    double                             assembled_dt = -1;
+
+    std::array<VectorType, 6> y;
+    VectorType mass, mass_phi, porosity, receptors, release_rate; ///< lumped, nodal
+    VectorType source_weight;   ///< int (J_v (1 - sigma) + PS_eff) phi_i  [m^3/s]
+    VectorType uptake_weight;   ///< int PS_eff phi_i (back-diffusion to plasma) [m^3/s]
+    VectorType lymph_weight;    ///< int J_L phi_i [m^3/s]
+    VectorType outflow_weight;  ///< int_{outflow} u.n phi_i [m^3/s]
+    unsigned int last_iterations = 0;
+  };
+} // namespace radiotwin

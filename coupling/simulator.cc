@@ -347,8 +347,10 @@ namespace radiotwin
       write_file_atomically(directory + "/region_totals.csv", csv.str());
 
     Json j;
+    j.set("dofs_per_field", static_cast<unsigned long long>(transport_->dof_handler().n_dofs()));
     j.set("steps", steps);
     j.set("end_time_h", t / units::h);
+    j.set("time_loop_wall_s", wall.wall_time());
     j.set("max_step_balance_relative_defect", worst_transport_defect);
     j.set("last_gmres_iterations", transport_->n_iterations());
     Json regions;

@@ -10,6 +10,7 @@
 #include <deal.II/lac/sparsity_tools.h>
 #include <deal.II/lac/trilinos_precondition.h>
 #include <deal.II/lac/trilinos_vector.h>
+#include <deal.II/numerics/vector_tools.h>
 
 #include <cmath>
 
@@ -148,6 +149,9 @@ namespace radiotwin
                       Patterns::List(Patterns::Double(0), 0),
                       "Times at which fields are written (the steps land on them). Unit: h.");
     prm.leave_subsection();
+    prm.declare_entry("Receptor density scaling", "1", Patterns::Anything(),
+                      "Spatial multiplier of every region's R0: an expression in x, y, z [mm] "
+                      "(muparser syntax). Unit: none. Must be >= 0.");
     prm.declare_entry("SUPG", "true", Patterns::Bool(),
                       "Streamline-upwind stabilisation of the convective term.");
     prm.leave_subsection();
@@ -184,7 +188,22 @@ namespace radiotwin
       outputs_s.push_back(Utilities::string_to_double(t) * units::h);
     prm.leave_subsection();
     supg = prm.get_bool("SUPG");
+    const std::string scaling = Utilities::trim(prm.get("Receptor density scaling"));
     prm.leave_subsection();
+    receptor_scaling.reset();
+    if (scaling != "1")
+      {
+        receptor_scaling = std::make_unique<FunctionParser<3>>(1);
+        try
+          {
+            receptor_scaling->initialize("x,y,z", scaling, {});
+          }
+        catch (const ExceptionBase &)
+          {
+            file.fail("Transport/Receptor density scaling",
+                      "cannot parse the expression '" + scaling + "' (variables x, y, z in mm)");
+          }
+      }
     nuclide.parse_parameters(prm);
     kinetics.lambda = nuclide.decay_constant_per_min() / units::min;
     if (dt_initial_s > dt_max_s)
@@ -204,6 +223,37 @@ namespace radiotwin
     , fe(1)
     , dofs(darcy.dof_handler().get_triangulation())
   {}
+
+  void TransportSolver::set_extra_source(std::shared_ptr<Function<3>> source)
+  {
+    extra_source = std::move(source);
+  }
+
+  void TransportSolver::set_initial_free(const Function<3> &c0)
+  {
+    for (unsigned int s = 0; s < 2; ++s)
+      {
+        VectorTools::interpolate(darcy.mapping(), dofs, c0, y[s]);
+        constraints.distribute(y[s]);
+        y[s].update_ghost_values();
+      }
+  }
+
+  std::array<std::pair<double, double>, 6> TransportSolver::field_ranges() const
+  {
+    std::array<std::pair<double, double>, 6> r;
+    for (unsigned int k = 0; k < 6; ++k)
+      {
+        double lo = std::numeric_limits<double>::max(), hi = -lo;
+        for (const auto i : owned)
+          {
+            lo = std::min(lo, y[k](i));
+            hi = std::max(hi, y[k](i));
+          }
+        r[k] = {Utilities::MPI::min(lo, comm), Utilities::MPI::max(hi, comm)};
+      }
+    return r;
+  }
 
   double TransportSolver::next_step(const double dt_s) const
   {
@@ -266,7 +316,11 @@ namespace radiotwin
                   const double w = fev.shape_value(i, q) * fev.JxW(q);
                   local[0](i) += w;
                   local[1](i) += d.porosity * w;
-                  local[2](i) += d.receptors_nM * w;
+                  local[2](i) += d.receptors_nM *
+                                 (receptor_scaling ? std::max(0.0, receptor_scaling->value(
+                                                                     fev.quadrature_point(q) / units::mm)) :
+                                                     1.0) *
+                                 w;
                   local[3](i) += d.release_per_s * w;
                   local[4](i) += (conv + PSeff) * w;
                   local[5](i) += PSeff * w;
@@ -470,12 +524,25 @@ namespace radiotwin
     LinearAlgebra::ReadWriteVector<double> rw(owned);
     rw.import(source_weight, VectorOperation::insert);
     source.import(rw, VectorOperation::insert);
+    TrilinosWrappers::MPI::Vector extra(owned, comm);
+    if (extra_source)
+      {
+        // int f(x, t_theta) phi_i, with the lumped (nodal) quadrature of the mass term
+        extra_source->set_time(t_s + theta * dt_s);
+        VectorType f(owned, relevant, comm);
+        VectorTools::interpolate(darcy.mapping(), dofs, *extra_source, f);
+        for (const auto i : owned)
+          extra[i] = f(i) * mass(i);
+        extra.compress(VectorOperation::insert);
+      }
     for (unsigned int s = 0; s < 2; ++s)
       {
         rw.import(y[s], VectorOperation::insert);
         old.import(rw, VectorOperation::insert);
         explicit_part.vmult(rhs, old);
         rhs.add(cp[s], source);
+        if (extra_source)
+          rhs += extra;
         x = old;
         // 1e-11: the per-step balance (asserted to 1e-8) closes to about this.
         SolverControl control(1000, 1e-11 * rhs.l2_norm() + 1e-300);

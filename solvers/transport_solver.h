@@ -11,6 +11,7 @@
 // tolerance at every step.
 #pragma once
 
+#include <deal.II/base/function_parser.h>
 #include <deal.II/base/parameter_handler.h>
 #include <deal.II/base/timer.h>
 #include <deal.II/dofs/dof_handler.h>
@@ -43,6 +44,13 @@ namespace radiotwin
 
     /// DoFs, lumped masses, nodal parameters and the exchange weights (after the Darcy solve).
     void setup();
+
+    /// Verification hooks: a source f(x, t) [nmol/(L s), per tissue volume] added to both
+    /// free-ligand equations, and an initial free concentration c0(x) [nmol/L] for both.
+    void set_extra_source(std::shared_ptr<dealii::Function<3>> source);
+    void set_initial_free(const dealii::Function<3> &c0);
+    /// Smallest and largest value of each of the six fields (collective).
+    std::array<std::pair<double, double>, 6> field_ranges() const;
 
     /// Amounts crossing the boundaries of the tissue during one step [nmol], per species.
     struct StepBalance
@@ -109,6 +117,8 @@ namespace radiotwin
     double theta = 1.0, dt_initial_s = 60, dt_max_s = 3600, growth = 1.2, end_s = 168 * 3600.0;
     double reaction_step_max_s = 60;
     bool   supg = true;
+    std::unique_ptr<dealii::FunctionParser<3>> receptor_scaling; ///< of x [mm]; null: 1
+    std::shared_ptr<dealii::Function<3>>        extra_source;
     std::vector<double> outputs_s;
 
     dealii::FE_Q<3>                    fe;

@@ -35,6 +35,9 @@ BOOST_AUTO_TEST_CASE(balance_every_step_with_flow_and_lymphatics)
                         "Geometry/Global refinements=2", "Output/Directory=transport_balance",
                         "Output/Write VTU=false"});
   BOOST_TEST(sim->transport_balance_defect() < 1e-8);
+  // Positivity (issue 3, point 6): no concentration below -1e-8 of its maximum.
+  for (const auto &[lo, hi] : sim->transport()->field_ranges())
+    BOOST_TEST(lo >= -1e-8 * std::max(hi, 1e-300));
   const auto content = sim->transport()->region_content();
   BOOST_TEST(content[0][1][0] > 0); // tumour receptors hold hot ligand after 2 h
 }

@@ -120,14 +120,15 @@ namespace radiotwin
                           Patterns::Double(0, 1), "Range: 0-1. ~0 for a 1 kDa peptide (assumed).");
         prm.declare_entry("Release rate lambda_rel [min^-1]", d.release, Patterns::Double(0, 1),
                           "Release of internalised ligand. Unit: 1/min. Range: 0-1.");
+        prm.declare_entry("k_on [L nmol^-1 min^-1]", "0.046", Patterns::Double(0, 100),
+                          "Receptor association rate. Unit: L/(nmol min). Range: 0-100.");
+        prm.declare_entry("k_off [min^-1]", "0.368", Patterns::Double(0, 100),
+                          "Receptor dissociation rate (K_D = 8 nM with k_on). Unit: 1/min. "
+                          "Range: 0-100.");
+        prm.declare_entry("Internalisation rate lambda_int [min^-1]", "0.001",
+                          Patterns::Double(0, 10), "Unit: 1/min. Range: 0-10.");
         prm.leave_subsection();
       }
-    prm.declare_entry("k_on [L nmol^-1 min^-1]", "0.046", Patterns::Double(0, 100),
-                      "Receptor association rate. Unit: L/(nmol min). Range: 0-100.");
-    prm.declare_entry("k_off [min^-1]", "0.368", Patterns::Double(0, 100),
-                      "Receptor dissociation rate. Unit: 1/min. Range: 0-100.");
-    prm.declare_entry("Internalisation rate lambda_int [min^-1]", "0.001", Patterns::Double(0, 10),
-                      "Unit: 1/min. Range: 0-10.");
     prm.enter_subsection("Time stepping");
     prm.declare_entry("End time [h]", "168", Patterns::Double(1e-6, 1e5),
                       "Simulated time after injection. Unit: h. Range: 1e-6-1e5.");
@@ -171,11 +172,11 @@ namespace radiotwin
         d.permeability  = prm.get_double("Vessel permeability P [cm s^-1]") * units::cm;
         d.reflection    = prm.get_double("Solute reflection coefficient sigma_f [-]");
         d.release_per_s = prm.get_double("Release rate lambda_rel [min^-1]") / units::min;
+        d.k_on          = prm.get_double("k_on [L nmol^-1 min^-1]") / units::min;
+        d.k_off         = prm.get_double("k_off [min^-1]") / units::min;
+        d.lambda_int    = prm.get_double("Internalisation rate lambda_int [min^-1]") / units::min;
         prm.leave_subsection();
       }
-    kinetics.k_on       = prm.get_double("k_on [L nmol^-1 min^-1]") / units::min;
-    kinetics.k_off      = prm.get_double("k_off [min^-1]") / units::min;
-    kinetics.lambda_int = prm.get_double("Internalisation rate lambda_int [min^-1]") / units::min;
     prm.enter_subsection("Time stepping");
     end_s               = prm.get_double("End time [h]") * units::h;
     dt_initial_s        = prm.get_double("Initial time step [min]") * units::min;
@@ -274,7 +275,8 @@ namespace radiotwin
     for (auto &v : y)
       v.reinit(owned, relevant, comm);
     for (VectorType *v : {&mass, &mass_phi, &porosity, &receptors, &release_rate, &source_weight,
-                          &uptake_weight, &lymph_weight, &outflow_weight})
+                          &uptake_weight, &lymph_weight, &outflow_weight, &k_on_rate,
+                          &k_off_rate, &internalisation_rate})
       v->reinit(owned, relevant, comm);
 
     const QGauss<3>     quadrature(2);
@@ -291,7 +293,7 @@ namespace radiotwin
     std::vector<double> p(quadrature.size());
     std::vector<Tensor<1, 3>> grad_face(face_quadrature.size());
     std::vector<types::global_dof_index> indices(n);
-    std::array<Vector<double>, 9> local;
+    std::array<Vector<double>, 11> local;
     for (auto &l : local)
       l.reinit(n);
 
@@ -325,6 +327,9 @@ namespace radiotwin
                   local[4](i) += (conv + PSeff) * w;
                   local[5](i) += PSeff * w;
                   local[6](i) += JL * w;
+                  local[8](i) += d.k_on * w;
+                  local[9](i) += d.k_off * w;
+                  local[10](i) += d.lambda_int * w;
                 }
             }
           for_each_outflow_point(cell, pcell, ffv, ffv_p, darcy.pressure(), c.hydraulic_conductivity,
@@ -333,13 +338,15 @@ namespace radiotwin
                                      local[7](i) += un * ffv.shape_value(i, q) * ffv.JxW(q);
                                  });
           cell->get_dof_indices(indices);
-          VectorType *targets[8] = {&mass, &mass_phi, &receptors, &release_rate, &source_weight,
-                                    &uptake_weight, &lymph_weight, &outflow_weight};
-          for (unsigned int k = 0; k < 8; ++k)
+          VectorType *targets[11] = {&mass, &mass_phi, &receptors, &release_rate, &source_weight,
+                                     &uptake_weight, &lymph_weight, &outflow_weight,
+                                     &k_on_rate, &k_off_rate, &internalisation_rate};
+          for (unsigned int k = 0; k < 11; ++k)
             constraints.distribute_local_to_global(local[k], indices, *targets[k]);
         }
     for (VectorType *v : {&mass, &mass_phi, &receptors, &release_rate, &source_weight,
-                          &uptake_weight, &lymph_weight, &outflow_weight})
+                          &uptake_weight, &lymph_weight, &outflow_weight, &k_on_rate,
+                          &k_off_rate, &internalisation_rate})
       v->compress(VectorOperation::add);
     // Nodal averages: porosity, receptor density and release rate per node.
     for (const auto i : owned)
@@ -348,8 +355,12 @@ namespace radiotwin
           porosity(i)     = mass_phi(i) / mass(i);
           receptors(i)    = receptors(i) / mass(i);
           release_rate(i) = release_rate(i) / mass(i);
+          k_on_rate(i) /= mass(i);
+          k_off_rate(i) /= mass(i);
+          internalisation_rate(i) /= mass(i);
         }
-    for (VectorType *v : {&mass, &mass_phi, &porosity, &receptors, &release_rate})
+    for (VectorType *v : {&mass, &mass_phi, &porosity, &receptors, &release_rate, &k_on_rate,
+                          &k_off_rate, &internalisation_rate})
       v->update_ghost_values();
     assembled_dt = -1;
     stiffness.clear();
@@ -487,6 +498,9 @@ namespace radiotwin
         k.receptors  = receptors(i);
         k.porosity   = porosity(i);
         k.lambda_rel = release_rate(i);
+        k.k_on       = k_on_rate(i);
+        k.k_off      = k_off_rate(i);
+        k.lambda_int = internalisation_rate(i);
         physics::LigandState s;
         for (unsigned int c = 0; c < 6; ++c)
           s[c] = y[c](i);

@@ -110,9 +110,10 @@ namespace radiotwin
     struct RegionData
     {
       double receptors_nM, porosity, diffusivity, permeability, reflection, release_per_s;
+      double k_on, k_off, lambda_int; ///< [L/(nmol s)], [1/s], [1/s]
     };
     std::array<RegionData, 3> region{};
-    physics::LigandKinetics   kinetics; ///< rates in 1/s; receptors, porosity set per node
+    physics::LigandKinetics   kinetics; ///< decay [1/s]; the rest is set per node
     Radionuclide              nuclide;
     double theta = 1.0, dt_initial_s = 60, dt_max_s = 3600, growth = 1.2, end_s = 168 * 3600.0;
     double reaction_step_max_s = 60;
@@ -131,6 +132,7 @@ namespace radiotwin
 
     std::array<VectorType, 6> y;
     VectorType mass, mass_phi, porosity, receptors, release_rate; ///< lumped, nodal
+    VectorType k_on_rate, k_off_rate, internalisation_rate;        ///< nodal averages
     VectorType source_weight;   ///< int (J_v (1 - sigma) + PS_eff) phi_i  [m^3/s]
     VectorType uptake_weight;   ///< int PS_eff phi_i (back-diffusion to plasma) [m^3/s]
     VectorType lymph_weight;    ///< int J_L phi_i [m^3/s]

@@ -278,6 +278,11 @@ namespace radiotwin
                           &uptake_weight, &lymph_weight, &outflow_weight, &k_on_rate,
                           &k_off_rate, &internalisation_rate})
       v->reinit(owned, relevant, comm);
+    for (unsigned int r = 0; r < 3; ++r)
+      {
+        region_mass[r].reinit(owned, relevant, comm);
+        region_mass_phi[r].reinit(owned, relevant, comm);
+      }
 
     const QGauss<3>     quadrature(2);
     const QGauss<2>     face_quadrature(2);
@@ -343,11 +348,19 @@ namespace radiotwin
                                      &k_on_rate, &k_off_rate, &internalisation_rate};
           for (unsigned int k = 0; k < 11; ++k)
             constraints.distribute_local_to_global(local[k], indices, *targets[k]);
+          const unsigned int r = region_index(cell->material_id());
+          constraints.distribute_local_to_global(local[0], indices, region_mass[r]);
+          constraints.distribute_local_to_global(local[1], indices, region_mass_phi[r]);
         }
     for (VectorType *v : {&mass, &mass_phi, &receptors, &release_rate, &source_weight,
                           &uptake_weight, &lymph_weight, &outflow_weight, &k_on_rate,
                           &k_off_rate, &internalisation_rate})
       v->compress(VectorOperation::add);
+    for (unsigned int r = 0; r < 3; ++r)
+      {
+        region_mass[r].compress(VectorOperation::add);
+        region_mass_phi[r].compress(VectorOperation::add);
+      }
     // Nodal averages: porosity, receptor density and release rate per node.
     for (const auto i : owned)
       if (mass(i) > 0)
@@ -362,6 +375,10 @@ namespace radiotwin
     for (VectorType *v : {&mass, &mass_phi, &porosity, &receptors, &release_rate, &k_on_rate,
                           &k_off_rate, &internalisation_rate})
       v->update_ghost_values();
+    source_trilinos.reinit(owned, comm);
+    LinearAlgebra::ReadWriteVector<double> rw(owned);
+    rw.import(source_weight, VectorOperation::insert);
+    source_trilinos.import(rw, VectorOperation::insert);
     assembled_dt = -1;
     stiffness.clear();
   }
@@ -533,11 +550,8 @@ namespace radiotwin
 
     TimerOutput::Scope scope(timer, "Transport: transport solve");
     const auto cp = plasma.concentration_nM((t_s + theta * dt_s) / units::h);
-    TrilinosWrappers::MPI::Vector old(owned, comm), rhs(owned, comm), x(owned, comm),
-      source(owned, comm);
+    TrilinosWrappers::MPI::Vector old(owned, comm), rhs(owned, comm), x(owned, comm);
     LinearAlgebra::ReadWriteVector<double> rw(owned);
-    rw.import(source_weight, VectorOperation::insert);
-    source.import(rw, VectorOperation::insert);
     TrilinosWrappers::MPI::Vector extra(owned, comm);
     if (extra_source)
       {
@@ -554,7 +568,7 @@ namespace radiotwin
         rw.import(y[s], VectorOperation::insert);
         old.import(rw, VectorOperation::insert);
         explicit_part.vmult(rhs, old);
-        rhs.add(cp[s], source);
+        rhs.add(cp[s], source_trilinos);
         if (extra_source)
           rhs += extra;
         x = old;
@@ -597,32 +611,16 @@ namespace radiotwin
 
   std::array<std::array<std::array<double, 2>, 3>, 3> TransportSolver::region_content() const
   {
+    // Lumped masses per region: interface nodes count in each region with that region's share.
     std::array<std::array<std::array<double, 2>, 3>, 3> result{};
-    const QGauss<3>     quadrature(2);
-    FEValues<3>         fev(darcy.mapping(), fe, quadrature, update_values | update_JxW_values);
-    const unsigned int  n = fe.n_dofs_per_cell();
-    std::vector<types::global_dof_index> indices(n);
-    for (const auto &cell : dofs.active_cell_iterators())
-      if (cell->is_locally_owned())
-        {
-          fev.reinit(cell);
-          cell->get_dof_indices(indices);
-          const unsigned int r   = region_index(cell->material_id());
-          const double       phi = region[r].porosity;
-          for (unsigned int i = 0; i < n; ++i)
-            {
-              double w = 0;
-              for (const unsigned int q : fev.quadrature_point_indices())
-                w += fev.shape_value(i, q) * fev.JxW(q);
-              w *= L_per_m3;
-              for (unsigned int s = 0; s < 2; ++s)
-                {
-                  result[r][0][s] += phi * w * y[s](indices[i]);
-                  result[r][1][s] += w * y[2 + s](indices[i]);
-                  result[r][2][s] += w * y[4 + s](indices[i]);
-                }
-            }
-        }
+    for (unsigned int r = 0; r < 3; ++r)
+      for (const auto i : owned)
+        for (unsigned int s = 0; s < 2; ++s)
+          {
+            result[r][0][s] += region_mass_phi[r](i) * y[s](i) * L_per_m3;
+            result[r][1][s] += region_mass[r](i) * y[2 + s](i) * L_per_m3;
+            result[r][2][s] += region_mass[r](i) * y[4 + s](i) * L_per_m3;
+          }
     for (auto &a : result)
       for (auto &b : a)
         for (auto &c : b)

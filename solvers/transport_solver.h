@@ -133,6 +133,10 @@ namespace radiotwin
     std::array<VectorType, 6> y;
     VectorType mass, mass_phi, porosity, receptors, release_rate; ///< lumped, nodal
     VectorType k_on_rate, k_off_rate, internalisation_rate;        ///< nodal averages
+    /// Lumped masses restricted to each region's cells: region content is then a dot product,
+    /// not a cell loop, in every time step.
+    std::array<VectorType, 3> region_mass, region_mass_phi;
+    dealii::TrilinosWrappers::MPI::Vector source_trilinos; ///< source_weight, solver layout
     VectorType source_weight;   ///< int (J_v (1 - sigma) + PS_eff) phi_i  [m^3/s]
     VectorType uptake_weight;   ///< int PS_eff phi_i (back-diffusion to plasma) [m^3/s]
     VectorType lymph_weight;    ///< int J_L phi_i [m^3/s]

@@ -48,13 +48,41 @@ namespace radiotwin
   unsigned int CompartmentNetwork::add_dose_tracker(
     const std::vector<std::pair<unsigned int, double>> &weights, const double repair_rate_per_min)
   {
-    doses.push_back({weights, repair_rate_per_min});
+    if (!amount_integrals.empty())
+      throw std::logic_error("CompartmentNetwork: add dose trackers before amount integrals");
+    doses.push_back({weights, repair_rate_per_min, 0.0});
     return doses.size() - 1;
+  }
+
+  void CompartmentNetwork::set_external_dose_rate(const unsigned int tracker, const double rate)
+  {
+    doses.at(tracker).external_rate = rate;
+  }
+
+  unsigned int CompartmentNetwork::add_linear_flux(const unsigned int source,
+                                                   const unsigned int source_species,
+                                                   const unsigned int target,
+                                                   const unsigned int target_species, const double k)
+  {
+    linear_fluxes.push_back({amount(source, source_species), amount(target, target_species), k});
+    return linear_fluxes.size() - 1;
+  }
+
+  void CompartmentNetwork::set_linear_flux_rate(const unsigned int index, const double k)
+  {
+    linear_fluxes.at(index).k = k;
+  }
+
+  unsigned int CompartmentNetwork::add_amount_integral(const unsigned int pool)
+  {
+    amount_integrals.push_back(pool);
+    return amount_integrals.size() - 1;
   }
 
   unsigned int CompartmentNetwork::n_states() const
   {
-    return 2 * pools.size() + 1 + integrals.size() + 3 * doses.size();
+    return 2 * pools.size() + 1 + integrals.size() + 3 * doses.size() +
+           2 * amount_integrals.size();
   }
 
   void CompartmentNetwork::rhs(const double *y, const double *source, double *ydot) const
@@ -69,6 +97,8 @@ namespace radiotwin
           ydot[amount(t.from, s)] -= flux;
           ydot[amount(t.to, s)] += flux;
         }
+    for (const auto &f : linear_fluxes)
+      ydot[f.target] += f.k * y[f.source];
     for (const auto &b : bindings)
       {
         const double r_free =
@@ -95,7 +125,7 @@ namespace radiotwin
         ydot[integral(k)] += y[amount(p, hot)];
     for (unsigned int k = 0; k < doses.size(); ++k)
       {
-        double rate = 0;
+        double rate = doses[k].external_rate;
         for (const auto &[p, w] : doses[k].weights)
           rate += w * y[amount(p, hot)];
         const unsigned int d = dose(k);
@@ -103,11 +133,16 @@ namespace radiotwin
         ydot[d + 1] = rate - doses[k].mu * y[d + 1];
         ydot[d + 2] = rate * y[d + 1];
       }
+    for (unsigned int k = 0; k < amount_integrals.size(); ++k)
+      for (unsigned int s = 0; s < 2; ++s)
+        ydot[amount_integral(k, s)] = y[amount(amount_integrals[k], s)];
   }
 
   template <typename Accessor>
   void CompartmentNetwork::jacobian(const double *y, Accessor &&J) const
   {
+    for (const auto &f : linear_fluxes)
+      J(f.target, f.source) += f.k;
     for (const auto &t : transfers)
       for (unsigned int s = 0; s < 2; ++s)
         {
@@ -149,7 +184,7 @@ namespace radiotwin
     for (unsigned int k = 0; k < doses.size(); ++k)
       {
         const unsigned int d = dose(k);
-        double rate = 0;
+        double rate = doses[k].external_rate;
         for (const auto &[p, w] : doses[k].weights)
           rate += w * y[amount(p, hot)];
         for (const auto &[p, w] : doses[k].weights)
@@ -161,6 +196,9 @@ namespace radiotwin
         J(d + 1, d + 1) -= doses[k].mu;
         J(d + 2, d + 1) += rate;
       }
+    for (unsigned int k = 0; k < amount_integrals.size(); ++k)
+      for (unsigned int s = 0; s < 2; ++s)
+        J(amount_integral(k, s), amount(amount_integrals[k], s)) += 1.0;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -178,6 +216,23 @@ namespace radiotwin
     bool                      initialised = false;
     double                    rtol, atol;
     unsigned long             max_steps;
+    /// Counts of the integrations before the last CVodeReInit (which zeroes CVODE's own).
+    unsigned long             steps_before = 0, rhs_before = 0;
+
+    unsigned long cvode_steps() const
+    {
+      long n = 0;
+      if (initialised)
+        CVodeGetNumSteps(cvode, &n);
+      return n;
+    }
+    unsigned long cvode_rhs() const
+    {
+      long n = 0;
+      if (initialised)
+        CVodeGetNumRhsEvals(cvode, &n);
+      return n;
+    }
 
     explicit Impl(const CompartmentNetwork &n)
       : network(n)
@@ -252,7 +307,11 @@ namespace radiotwin
         impl->initialised = true;
       }
     else
-      status = CVodeReInit(impl->cvode, t_min, impl->y);
+      {
+        impl->steps_before += impl->cvode_steps();
+        impl->rhs_before += impl->cvode_rhs();
+        status = CVodeReInit(impl->cvode, t_min, impl->y);
+      }
     if (status != 0)
       throw std::runtime_error("CVODE: initialisation failed");
   }
@@ -278,15 +337,11 @@ namespace radiotwin
 
   unsigned long NetworkIntegrator::n_steps() const
   {
-    long n = 0;
-    CVodeGetNumSteps(impl->cvode, &n);
-    return n;
+    return impl->steps_before + impl->cvode_steps();
   }
 
   unsigned long NetworkIntegrator::n_rhs_evaluations() const
   {
-    long n = 0;
-    CVodeGetNumRhsEvals(impl->cvode, &n);
-    return n;
+    return impl->rhs_before + impl->cvode_rhs();
   }
 } // namespace radiotwin

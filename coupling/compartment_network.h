@@ -36,6 +36,22 @@ namespace radiotwin
     /// BED = D + 2 I / (alpha/beta).
     unsigned int add_dose_tracker(const std::vector<std::pair<unsigned int, double>> &weights,
                                   double repair_rate_per_min);
+    /// An absorbed-dose rate [Gy/min] added to a dose tracker from outside the network (the
+    /// meshed lesion of a coupled run irradiating the marrow); piecewise constant in time.
+    void set_external_dose_rate(unsigned int tracker, double Gy_per_min);
+
+    /// Coupling to a model outside the network (the meshed tumour): a flux k A_source,s into
+    /// the target pool's species t, taken from nowhere (k may be negative; into the source
+    /// pool itself it is a loss). What the network gains or loses this way is the outside
+    /// model's business: the coupled system conserves, the network alone does not. Returns
+    /// an index for set_linear_flux_rate().
+    unsigned int add_linear_flux(unsigned int source_pool, unsigned int source_species,
+                                 unsigned int target_pool, unsigned int target_species,
+                                 double k_per_min);
+    void         set_linear_flux_rate(unsigned int index, double k_per_min);
+    /// Accumulators of int A_pool dt [nmol min] for hot and cold ligand, without decay: the
+    /// time mean of the pool's concentration over a step follows exactly from them.
+    unsigned int add_amount_integral(unsigned int pool);
 
     unsigned int n_pools() const { return pools.size(); }
     unsigned int n_states() const;
@@ -51,6 +67,10 @@ namespace radiotwin
     unsigned int dose(const unsigned int k) const
     {
       return 2 * pools.size() + 1 + integrals.size() + 3 * k;
+    }
+    unsigned int amount_integral(const unsigned int k, const unsigned int species) const
+    {
+      return dose(doses.size()) + 2 * k + species;
     }
 
     /// dy/dt for state y and external sources [nmol/min per state].
@@ -79,12 +99,20 @@ namespace radiotwin
     {
       std::vector<std::pair<unsigned int, double>> weights;
       double                                       mu;
+      double                                       external_rate = 0;
+    };
+    struct LinearFlux
+    {
+      unsigned int source, target; ///< state indices
+      double       k;
     };
     std::vector<Pool>                      pools;
     std::vector<Transfer>                  transfers;
     std::vector<Binding>                   bindings;
     std::vector<std::vector<unsigned int>> integrals;
     std::vector<DoseTracker>               doses;
+    std::vector<LinearFlux>                linear_fluxes;
+    std::vector<unsigned int>              amount_integrals; ///< pool of each
     double                                 decay = 0;
   };
 
@@ -106,6 +134,7 @@ namespace radiotwin
     /// nothing.
     const std::vector<double> &advance_to(double t_min, double stop_min);
 
+    /// Totals over every integration since construction (across reset()).
     unsigned long n_steps() const;
     unsigned long n_rhs_evaluations() const;
 

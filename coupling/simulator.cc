@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <iomanip>
 #include <sstream>
 
@@ -61,6 +62,7 @@ namespace radiotwin
     DarcySolver::declare_parameters(prm);
     TransportSolver::declare_parameters(prm);
     PlasmaInput::declare_parameters(prm);
+    TumourBodyCoupling::declare_parameters(prm);
     prm.enter_subsection("Output");
     prm.declare_entry("Directory", "", Patterns::Anything(),
                       "Folder for this run's results (created if missing; relative to the "
@@ -121,6 +123,8 @@ namespace radiotwin
                 "the closed form holds for 'Geometry/Type = isolated sphere' without necrotic "
                 "core and without tumour lymphatics");
 
+    coupling.parse_parameters(prm, file);
+
     std::ostringstream os;
     prm.print_parameters(os, ParameterHandler::ShortPRM);
     parameters_text = os.str();
@@ -135,7 +139,8 @@ namespace radiotwin
     prm.leave_subsection();
     if (transport_enabled)
       {
-        plasma     = PlasmaInput::create(prm, file);
+        if (!coupling.enabled())
+          plasma = PlasmaInput::create(prm, file);
         transport_ = std::make_unique<TransportSolver>(*darcy_, tissue, *timer);
         transport_->parse_parameters(prm, file);
       }
@@ -222,9 +227,15 @@ namespace radiotwin
         record.add(0.0, pvtu, comm);
       }
 
-    Json transport_summary;
+    Json transport_summary, whole_body_summary;
     if (transport_enabled)
       transport_summary = run_transport();
+    if (coupling.enabled())
+      {
+        TimerOutput::Scope scope(*timer, "Output: whole body");
+        whole_body_summary = coupling.write_outputs(directory,
+                                                    Utilities::MPI::this_mpi_process(comm) == 0);
+      }
 
     Utilities::System::MemoryStats memory;
     Utilities::System::get_memory_stats(memory);
@@ -247,6 +258,8 @@ namespace radiotwin
       summary_.set("verification", verification);
     if (transport_enabled)
       summary_.set("transport", transport_summary);
+    if (coupling.enabled())
+      summary_.set("whole_body", whole_body_summary);
     summary_.set("wall_time_s", times);
     summary_.set("peak_memory_MB_per_rank_max", peak_MB);
 
@@ -272,7 +285,22 @@ namespace radiotwin
   Json Simulator::run_transport()
   {
     transport_->setup();
+    const bool   coupled    = coupling.enabled();
     const double a_per_nmol = activity_MBq_per_nmol(transport_->decay_constant_per_s() * 60.0);
+    const unsigned int tumour = region_index(material_id(Region::tumour)),
+                       core   = region_index(material_id(Region::necrotic_core));
+    if (coupled)
+      {
+        const double meshed_L = (diagnostics.volume[tumour] + diagnostics.volume[core]) * 1e3;
+        coupling.initialise(meshed_L, transport_->decay_constant_per_s());
+        coupling.apply_boluses(0.0);
+        pcout << "  coupled to the whole-body model (" << coupling.model().network().n_pools()
+              << " pools): lesion '" << coupling.lesion() << "' represents "
+              << coupling.represented_volume_L() * 1e3 << " mL = " << coupling.scale()
+              << " x the meshed tumour; " << coupling.model().injected_hot_nmol() *
+                                               coupling.model().activity_MBq_per_nmol()
+              << " MBq injected" << std::endl;
+      }
     PvdRecord    record(directory, "transport");
     std::ostringstream csv;
     csv << std::setprecision(10) << "time_h";
@@ -297,23 +325,35 @@ namespace radiotwin
       csv << "\n";
     };
 
+    const double end = transport_->end_time_s();
+    // Steps land on output times and, when coupled, on injection starts and infusion ends.
+    std::vector<double> breaks = transport_->output_times_s();
+    if (coupled)
+      for (const double e : coupling.event_times_s())
+        breaks.push_back(e);
+    breaks.push_back(end);
+    std::sort(breaks.begin(), breaks.end());
+    const std::set<double> outputs(transport_->output_times_s().begin(),
+                                   transport_->output_times_s().end());
+
     double t = 0, dt = transport_->initial_step_s();
     unsigned int steps = 0, counter = 0;
-    std::size_t next_output = 0;
-    const auto &outputs = transport_->output_times_s();
     std::array<double, 3> tia{}; // MBq h per region
     auto content = transport_->region_content();
     write_row(0.0, content);
+    if (coupled)
+      coupling.record(0.0, content);
     std::array<double, 2> in{}, lymph{}, out{}, released{};
     Timer wall(comm, true);
-    while (t < transport_->end_time_s() * (1 - 1e-12))
+    double last_progress_s = 0, wall_per_step = 0;
+    while (t < end * (1 - 1e-12))
       {
-        double step = std::min(dt, transport_->end_time_s() - t);
-        while (next_output < outputs.size() && outputs[next_output] <= t * (1 + 1e-12))
-          ++next_output;
-        if (next_output < outputs.size())
-          step = std::min(step, outputs[next_output] - t);
-        const auto b = transport_->step(t, step, *plasma);
+        double step = std::min(dt, end - t);
+        const auto next_break = std::upper_bound(breaks.begin(), breaks.end(), t * (1 + 1e-12) + 1e-9);
+        if (next_break != breaks.end())
+          step = std::min(step, *next_break - t);
+        const double wall_before = wall.wall_time();
+        const auto b = coupled ? coupling.step(*transport_, t, step) : transport_->step(t, step, *plasma);
         worst_transport_defect = std::max(worst_transport_defect, b.defect());
         for (unsigned int s = 0; s < 2; ++s)
           {
@@ -328,17 +368,43 @@ namespace radiotwin
         content = new_content;
         t += step;
         ++steps;
-        if (next_output < outputs.size() && std::abs(t - outputs[next_output]) < 1e-9 * t)
+        if (coupled)
+          {
+            coupling.apply_boluses(t);
+            coupling.record(t, content);
+          }
+        // Progress: at output times and at least every 10 s of wall time.
+        const double wall_now = wall.wall_time();
+        wall_per_step = steps == 1 ? wall_now - wall_before :
+                                     0.8 * wall_per_step + 0.2 * (wall_now - wall_before);
+        const auto   output_here = outputs.lower_bound(t * (1 - 1e-12) - 1e-9);
+        const bool   is_output   = output_here != outputs.end() && std::abs(*output_here - t) <= 1e-9 * t + 1e-9;
+        if (is_output)
           {
             TimerOutput::Scope scope(*timer, "Output: VTU");
             write_row(t, content);
             const std::string pvtu = write_transport_fields(*transport_, darcy_->mapping(), a_per_nmol,
                                                             directory, counter++, t / units::h);
             record.add(t / units::h, pvtu, comm);
-            pcout << "  transport: t = " << t / units::h << " h, step " << steps << ", dt "
-                  << step / units::min << " min, tumour "
-                  << hot_activity(content, region_index(material_id(Region::tumour)))
-                  << " MBq, wall " << wall.wall_time() << " s" << std::endl;
+          }
+        if (is_output || wall_now - last_progress_s > 10 || t >= end * (1 - 1e-12))
+          {
+            last_progress_s = wall_now;
+            const double next_dt = step == dt ? transport_->next_step(dt) : dt;
+            // Steps still to go at the step size reached (it only grows), times the recent
+            // wall time per step.
+            const double eta = (end - t) / std::max(next_dt, 1e-300) * wall_per_step;
+            pcout << "  t = " << std::setw(7) << std::fixed << std::setprecision(2) << t / units::h
+                  << " h  step " << std::setw(5) << steps << "  dt " << std::setprecision(2)
+                  << step / units::min << " min  tumour "
+                  << std::setprecision(4) << std::defaultfloat
+                  << hot_activity(content, tumour) + hot_activity(content, core) << " MBq";
+            if (coupled)
+              pcout << "  lesion plasma " << coupling.last_mean_plasma_nM()[0] +
+                                              coupling.last_mean_plasma_nM()[1]
+                    << " nM";
+            pcout << "  wall " << std::fixed << std::setprecision(1) << wall_now << " s  left ~"
+                  << eta << " s" << std::defaultfloat << std::endl;
           }
         if (step == dt)
           dt = transport_->next_step(dt);
@@ -353,6 +419,8 @@ namespace radiotwin
     j.set("time_loop_wall_s", wall.wall_time());
     j.set("max_step_balance_relative_defect", worst_transport_defect);
     j.set("last_gmres_iterations", transport_->n_iterations());
+    if (coupled)
+      j.set("coupling_newton_iterations_per_step", coupling.mean_iterations());
     Json regions;
     for (const Region r : geometry_.regions())
       {

@@ -16,6 +16,7 @@
 #include "physics/tissue_properties.h"
 #include "postprocessing/json.h"
 #include "coupling/plasma_input.h"
+#include "coupling/tumour_body_coupling.h"
 #include "solvers/darcy_solver.h"
 #include "solvers/transport_solver.h"
 
@@ -40,6 +41,8 @@ namespace radiotwin
     const TransportSolver * transport() const { return transport_.get(); }
     /// Largest per-step relative balance defect of the transport run (0 without transport).
     double transport_balance_defect() const { return worst_transport_defect; }
+    /// The tumour-body coupling (enabled() tells whether this run used it).
+    const TumourBodyCoupling &tumour_body_coupling() const { return coupling; }
 
   private:
     void prepare_output_directory() const;
@@ -67,7 +70,8 @@ namespace radiotwin
     std::unique_ptr<DarcySolver>                    darcy_;
     bool                                            transport_enabled = false;
     std::unique_ptr<TransportSolver>                transport_;
-    std::unique_ptr<PlasmaInput>                    plasma;
+    std::unique_ptr<PlasmaInput>                    plasma;   ///< uncoupled runs
+    TumourBodyCoupling                              coupling; ///< coupled runs
     DarcyDiagnostics                                diagnostics;
     Json                                            summary_;
     double                                          worst_transport_defect = 0;

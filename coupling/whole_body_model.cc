@@ -610,6 +610,28 @@ namespace radiotwin
         lesion_tissues.push_back(organs.size());
         organs.push_back(t);
       }
+    // The coupled (meshed) lesion: only its plasma space is here.
+    if (coupled_lesion)
+      {
+        const double V    = coupled_lesion->volume_L;
+        const double Vvas = 0.05 * (1 - hct) * V;
+        const double Q    = coupled_lesion->perfusion_per_min * V;
+        Tissue t;
+        t.key = coupled_lesion->name;
+        const unsigned int vas = net.add_pool(t.key + ".vascular", Vvas);
+        blood_pools.push_back(vas);
+        flow(art, vas, Q / (0.105 * Vp));
+        flow(vas, vein, Q / Vvas);
+        t.pools                            = {vas};
+        coupled_indices                    = CoupledLesionIndices();
+        coupled_indices.vascular           = vas;
+        coupled_indices.vascular_volume_L  = Vvas;
+        for (unsigned int sp = 0; sp < 2; ++sp)
+          for (unsigned int sp2 = 0; sp2 < 2; ++sp2)
+            coupled_indices.uptake_flux[sp][sp2] = net.add_linear_flux(vas, sp2, vas, sp, 0.0);
+        lesion_tissues.push_back(organs.size());
+        organs.push_back(t); // mass 0: its dose comes from the PDE (tumour_body_coupling.cc)
+      }
 
     // Albumin: a bound twin of every plasma pool that flows with the blood only.
     if (albumin_density > 0)
@@ -663,9 +685,13 @@ namespace radiotwin
         for (const unsigned int p : t.pools)
           w.emplace_back(p, per_nmol_Gy_per_min_kg / t.mass_kg);
         if (t.key == "red_marrow")
-          for (const unsigned int p : lesion_all_pools)
-            w.emplace_back(p, marrow_absorbed_fraction * bone_lesion_fraction *
-                                per_nmol_Gy_per_min_kg / t.mass_kg);
+          {
+            for (const unsigned int p : lesion_all_pools)
+              w.emplace_back(p, marrow_absorbed_fraction * bone_lesion_fraction *
+                                  per_nmol_Gy_per_min_kg / t.mass_kg);
+            coupled_indices.marrow_weight_Gy_per_min_per_nmol =
+              marrow_absorbed_fraction * bone_lesion_fraction * per_nmol_Gy_per_min_kg / t.mass_kg;
+          }
         const bool is_lesion = std::any_of(lesions.begin(), lesions.end(),
                                            [&](const Lesion &l) { return l.name == t.key; });
         const auto rb = radiobiology.find(is_lesion ? std::string("tumour") : t.key);
@@ -676,7 +702,37 @@ namespace radiotwin
             mu              = std::log(2.0) / (rb->second.second * 60.0);
           }
         t.dose_tracker = net.add_dose_tracker(w, mu);
+        if (t.key == "red_marrow")
+          coupled_indices.marrow_tracker = t.dose_tracker;
       }
+    if (coupled_lesion)
+      coupled_indices.mean_integral = net.add_amount_integral(coupled_indices.vascular);
+  }
+
+  void WholeBodyModel::set_coupled_lesion(const CoupledLesion &lesion)
+  {
+    for (const auto &l : lesions)
+      if (l.name == lesion.name)
+        throw InputError("the coupled lesion's name '" + lesion.name +
+                         "' is also the name of a lesion in 'Whole body/Lesions/Lesions'");
+    coupled_lesion = lesion;
+    build();
+  }
+
+  void WholeBodyModel::set_coupling_rates(const std::array<std::array<double, 2>, 2> &uptake,
+                                          const double marrow_rate)
+  {
+    for (unsigned int sp = 0; sp < 2; ++sp)
+      for (unsigned int sp2 = 0; sp2 < 2; ++sp2)
+        net.set_linear_flux_rate(coupled_indices.uptake_flux[sp][sp2], -uptake[sp][sp2]);
+    if (coupled_indices.marrow_tracker >= 0)
+      net.set_external_dose_rate(coupled_indices.marrow_tracker, marrow_rate);
+  }
+
+  std::pair<double, double> WholeBodyModel::radiobiology_of(const std::string &key) const
+  {
+    const auto rb = radiobiology.find(key);
+    return rb == radiobiology.end() ? std::make_pair(0.0, 0.0) : rb->second;
   }
 
   double WholeBodyModel::injected_hot_nmol(const double until_h) const
@@ -785,7 +841,8 @@ namespace radiotwin
     return result;
   }
 
-  Json WholeBodyModel::write_outputs(const Result &r, const std::string &directory) const
+  Json WholeBodyModel::write_outputs(const Result &r, const std::string &directory,
+                                     const External *external) const
   {
     const double a_per_nmol = activity_MBq_per_nmol();
     // Normalise by what was injected during the run: cycles after its end never happened.
@@ -793,11 +850,16 @@ namespace radiotwin
     const double injected_hot  = injected_hot_nmol(t_end);
     const double injected_cold = injected_cold_nmol(t_end);
     const double injected_MBq  = injected_hot * a_per_nmol;
-    const auto   hot_activity = [&](const Tissue &t, const std::vector<double> &y) {
+    const auto   network_activity = [&](const Tissue &t, const std::vector<double> &y) {
       double sum = 0;
       for (const unsigned int p : t.pools)
         sum += y[net.amount(p, CompartmentNetwork::hot)];
       return sum * a_per_nmol;
+    };
+    // Activity of a tissue at output k, with the PDE's share for the coupled lesion.
+    const auto hot_activity = [&](const Tissue &t, const std::size_t k) {
+      return network_activity(t, r.states[k]) +
+             (external && t.key == external->key ? external->lesion_hot_nmol[k] * a_per_nmol : 0.0);
     };
 
     std::ostringstream tac, occupancy;
@@ -805,6 +867,8 @@ namespace radiotwin
     occupancy << std::setprecision(10) << "time_h";
     for (const auto &t : tissue_list)
       tac << "," << t.key << "_MBq," << t.key << "_pctIA";
+    if (external)
+      tac << "," << external->key << "_host_shell_MBq";
     tac << ",urine_cumulative_pct_injected_ligand,injected_activity_MBq\n";
     for (const auto &t : tissue_list)
       if (t.receptors_nmol > 0)
@@ -820,9 +884,11 @@ namespace radiotwin
         tac << t;
         for (const auto &tis : tissue_list)
           {
-            const double a = hot_activity(tis, y);
+            const double a = hot_activity(tis, k);
             tac << "," << a << "," << (ia > 0 ? 100 * a / ia : 0.0);
           }
+        if (external)
+          tac << "," << external->host_hot_nmol[k] * a_per_nmol;
         const double injected_ligand = injected_hot_nmol(t) + injected_cold_nmol(t);
         const double urine_all = y[net.amount(urine, 0)] + y[net.amount(urine, 1)];
         tac << "," << (injected_ligand > 0 ? 100 * urine_all / injected_ligand : 0.0) << "," << ia
@@ -834,31 +900,39 @@ namespace radiotwin
                       << (y[net.amount(tis.bound_pool, 0)] + y[net.amount(tis.bound_pool, 1)]) /
                            tis.receptors_nmol;
         occupancy << "\n";
+        const double total = total_ligand(y) + (external ? external->total_nmol[k] : 0.0);
+        const double hot = hot_plus_decayed(y) + (external ? external->hot_plus_decayed_nmol[k] : 0.0);
         if (injected_ligand > 0)
-          worst_total = std::max(worst_total, std::abs(total_ligand(y) - injected_ligand) / injected_ligand);
+          worst_total = std::max(worst_total, std::abs(total - injected_ligand) / injected_ligand);
         if (injected_hot_nmol(t) > 0)
-          worst_hot = std::max(worst_hot, std::abs(hot_plus_decayed(y) - injected_hot_nmol(t)) /
-                                            injected_hot_nmol(t));
+          worst_hot = std::max(worst_hot, std::abs(hot - injected_hot_nmol(t)) / injected_hot_nmol(t));
       }
 
     const auto &y_end = r.states.back();
-    auto at_time = [&](const double t_h) -> const std::vector<double> * {
-      for (std::size_t k = 0; k < r.times_h.size(); ++k)
-        if (std::abs(r.times_h[k] - t_h) < 1e-9)
-          return &r.states[k];
-      return nullptr;
-    };
-    const std::vector<double> *y24 = at_time(24.0);
+    std::optional<std::size_t> k24;
+    for (std::size_t k = 0; k < r.times_h.size(); ++k)
+      if (std::abs(r.times_h[k] - 24.0) < 1e-9)
+        k24 = k;
 
     Json tissues;
     for (const auto &t : tissue_list)
       {
         Json j;
+        if (external && t.key == external->key)
+          {
+            // TIA, dose and BED of the coupled lesion come from the coupling.
+            for (const auto &[name, value] : external->lesion_results)
+              j.set(name, value);
+            if (k24 && injected_hot_nmol(24.0) > 0)
+              j.set("pctIA_at_24h", 100 * hot_activity(t, *k24) / (injected_hot_nmol(24.0) * a_per_nmol));
+            tissues.set(t.key, j);
+            continue;
+          }
         const double tia = y_end[net.integral(t.integral)] * a_per_nmol / 60.0; // MBq h
         j.set("time_integrated_activity_MBq_h", tia);
         j.set("time_integrated_activity_per_injected_activity_h", tia / injected_MBq);
-        if (y24 && injected_hot_nmol(24.0) > 0)
-          j.set("pctIA_at_24h", 100 * hot_activity(t, *y24) / (injected_hot_nmol(24.0) * a_per_nmol));
+        if (k24 && injected_hot_nmol(24.0) > 0)
+          j.set("pctIA_at_24h", 100 * hot_activity(t, *k24) / (injected_hot_nmol(24.0) * a_per_nmol));
         if (t.dose_tracker >= 0)
           {
             const unsigned int d = net.dose(t.dose_tracker);
@@ -909,7 +983,6 @@ namespace radiotwin
 
     write_file_atomically(directory + "/time_activity.csv", tac.str());
     write_file_atomically(directory + "/receptor_occupancy.csv", occupancy.str());
-    write_file_atomically(directory + "/summary.json", summary.dump() + "\n");
     return summary;
   }
 
@@ -953,7 +1026,8 @@ namespace radiotwin
         std::ostringstream os;
         prm.print_parameters(os, ParameterHandler::ShortPRM);
         write_file_atomically(directory + "/parameters.prm", os.str());
-        model.write_outputs(result, directory);
+        const Json summary = model.write_outputs(result, directory);
+        write_file_atomically(directory + "/summary.json", summary.dump() + "\n"); // last
         std::cout << "  integrated " << result.times_h.back() << " h in " << result.steps
                   << " CVODE steps, " << std::setprecision(3) << result.wall_time_s << " s\n"
                   << "Results: " << directory

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,38 @@ namespace radiotwin
     /// Build the network from the parameters (called by parse_parameters).
     void build();
 
+    /// The meshed tumour of a coupled run as one lesion (physics-reference section 5): its
+    /// plasma space is a pool of the network, perfused like every lesion (vascular volume
+    /// 0.05 (1 - Hct) V), and its tissue is the PDE's, outside the network. Two linear fluxes
+    /// and a constant source per step carry the exchange (tumour_body_coupling.h).
+    struct CoupledLesion
+    {
+      std::string name;
+      double      volume_L          = 0; ///< represented lesion volume
+      double      perfusion_per_min = 0; ///< plasma flow per lesion volume [mL/(min mL)]
+    };
+    /// Add the coupled lesion and rebuild the network.
+    void set_coupled_lesion(const CoupledLesion &lesion);
+    struct CoupledLesionIndices
+    {
+      unsigned int vascular = 0;        ///< pool: the lesion's plasma
+      /// Linear fluxes vascular species s' -> (PDE) loss of species s: [s][s'].
+      std::array<std::array<unsigned int, 2>, 2> uptake_flux{};
+      unsigned int mean_integral = 0;   ///< amount integral of the vascular pool
+      int          marrow_tracker = -1; ///< dose tracker of the red marrow
+      double       marrow_weight_Gy_per_min_per_nmol = 0; ///< bone-lesion cross-dose weight
+      double       vascular_volume_L = 0;
+    };
+    const CoupledLesionIndices &coupled() const { return coupled_indices; }
+    /// Set the coupling's linear flux rates: species s of the lesion's plasma loses
+    /// sum_s' k[s][s'] A_s' [nmol/min]; and the marrow's external dose rate.
+    void set_coupling_rates(const std::array<std::array<double, 2>, 2> &uptake_per_min,
+                            double marrow_dose_rate_Gy_per_min);
+    unsigned int vein_pool() const { return vein; }
+    double tissue_density_kg_per_L() const { return tissue_density; }
+    /// (alpha/beta [Gy], T_rep [h]) of a tissue key ('tumour' for lesions), or (0, 0).
+    std::pair<double, double> radiobiology_of(const std::string &key) const;
+
     /// Time course of a run: the state at each output time [h].
     struct Result
     {
@@ -69,14 +102,36 @@ namespace radiotwin
     unsigned int urine_pool() const { return urine; }
     unsigned int released_pool() const { return released; }
     double electron_energy_keV() const { return nuclide.electron_energy_keV; }
+    /// Absorbed dose rate of 1 nmol of hot ligand in 1 kg, electrons deposited locally
+    /// [Gy kg / (min nmol)].
+    double dose_rate_Gy_kg_per_min_per_nmol() const
+    {
+      return lambda * constants::avogadro_per_mol * 1e-9 * nuclide.electron_energy_keV *
+             constants::joule_per_keV;
+    }
 
     /// Total ligand (hot + cold, all pools incl. urine and released) in a state [nmol].
     double total_ligand(const std::vector<double> &y) const;
     /// Hot ligand in all pools plus what has decayed [nmol].
     double hot_plus_decayed(const std::vector<double> &y) const;
 
-    /// Write time_activity.csv, receptor_occupancy.csv and return the summary (rank 0 writes).
-    Json write_outputs(const Result &result, const std::string &directory) const;
+    /// Ligand held outside the network at each time of a Result: the PDE tissue of a coupled
+    /// run, already scaled to the represented lesion volume.
+    struct External
+    {
+      std::string         key;            ///< the coupled lesion's tissue key
+      std::vector<double> lesion_hot_nmol; ///< in the tumour regions (tumour + necrotic core)
+      std::vector<double> host_hot_nmol;   ///< in the meshed host shell
+      std::vector<double> total_nmol;      ///< all ligand in the PDE, hot + cold
+      std::vector<double> hot_plus_decayed_nmol; ///< hot in the PDE + hot decayed there
+      std::vector<std::pair<std::string, double>> lesion_results; ///< summary entries
+    };
+    /// Write time_activity.csv and receptor_occupancy.csv; return the summary (the caller
+    /// writes it, last).
+    /// With @p external, its ligand joins the coupled lesion's curve and the conservation
+    /// check. Called on one rank.
+    Json write_outputs(const Result &result, const std::string &directory,
+                       const External *external = nullptr) const;
 
   private:
     Radionuclide nuclide;
@@ -114,6 +169,8 @@ namespace radiotwin
     CompartmentNetwork  net;
     std::vector<Tissue> tissue_list;
     unsigned int        vein = 0, urine = 0, released = 0;
+    std::optional<CoupledLesion> coupled_lesion;
+    CoupledLesionIndices         coupled_indices;
   };
 
   /// `radiotwin pbrpk FILE.prm`: the whole-body model on its own.

@@ -34,6 +34,7 @@ namespace radiotwin::physics
           J[b][b] -= k.lambda_int;
           J[m][b] += k.lambda_int;
           J[m][m] -= k.lambda_rel;
+          J[c][c] -= k.exchange_out / phi;
         }
       for (const unsigned int p : {free_hot, bound_hot, internalised_hot})
         {
@@ -112,7 +113,7 @@ namespace radiotwin::physics
       {
         const unsigned int c = free_hot + s, b = bound_hot + s, m = internalised_hot + s;
         const double bind = binding_rate(k.k_on, y[c], r_free, k.k_off, y[b]);
-        f[c] -= bind / k.porosity;
+        f[c] += (k.exchange_in * k.plasma[s] - k.exchange_out * y[c] - bind) / k.porosity;
         f[b] += bind - k.lambda_int * y[b];
         f[m] += k.lambda_int * y[b] - k.lambda_rel * y[m];
       }
@@ -124,13 +125,30 @@ namespace radiotwin::physics
     return f;
   }
 
-  std::array<double, 2> advance_ligand_kinetics(const LigandKinetics &k, LigandState &y,
-                                                const double dt, const unsigned int n_steps)
+  KineticsStep advance_ligand_kinetics(const LigandKinetics &k, LigandState &y, const double dt,
+                                       const unsigned int n_steps, const bool sensitivity)
   {
     // Alexander's SDIRK2: z1 = y + h g f(z1); z2 = y + h (1-g) f(z1) + h g f(z2); y_new = z2.
     const double gamma = 1.0 - 1.0 / std::sqrt(2.0);
     const double h     = dt / n_steps;
-    std::array<double, 2> released{{0.0, 0.0}};
+    KineticsStep out;
+    // Forward sensitivities dy/dc_p (columns: c_p hot, c_p cold): the stage equations
+    // differentiated, (I - h g J(z)) dz = d(base) + h g df/dc_p, with the Newton matrix.
+    std::array<LigandState, 2> S{}; // S[p][i] = dy_i / dc_p,p
+    auto newton_matrix = [&](const LigandState &z) {
+      Matrix A = ligand_jacobian(k, z);
+      for (unsigned int i = 0; i < 6; ++i)
+        for (unsigned int j = 0; j < 6; ++j)
+          A[i][j] = (i == j ? 1.0 : 0.0) - h * gamma * A[i][j];
+      return A;
+    };
+    auto times = [](const Matrix &J, const LigandState &v) {
+      LigandState r{};
+      for (unsigned int i = 0; i < 6; ++i)
+        for (unsigned int j = 0; j < 6; ++j)
+          r[i] += J[i][j] * v[j];
+      return r;
+    };
     for (unsigned int n = 0; n < n_steps; ++n)
       {
         const LigandState z1 = stage(k, y, h * gamma, y);
@@ -139,12 +157,37 @@ namespace radiotwin::physics
         for (unsigned int i = 0; i < 6; ++i)
           base[i] = y[i] + h * (1 - gamma) * f1[i];
         const LigandState z2 = stage(k, base, h * gamma, z1);
-        // Release with the method's own weights (1-g, g): the balance closes to round-off.
         for (unsigned int s = 0; s < 2; ++s)
-          released[s] += h * k.lambda_rel *
-                         ((1 - gamma) * z1[internalised_hot + s] + gamma * z2[internalised_hot + s]);
+          {
+            const unsigned int c = free_hot + s, m = internalised_hot + s;
+            out.released[s] += h * k.lambda_rel * ((1 - gamma) * z1[m] + gamma * z2[m]);
+            out.uptake[s] += h * (k.exchange_in * k.plasma[s] -
+                                  k.exchange_out * ((1 - gamma) * z1[c] + gamma * z2[c]));
+          }
+        if (sensitivity)
+          {
+            const Matrix J1 = ligand_jacobian(k, z1);
+            for (unsigned int p = 0; p < 2; ++p)
+              {
+                const double dfp = k.exchange_in / k.porosity; // df_(c_p) / d c_p,p
+                LigandState  s1  = S[p];
+                s1[free_hot + p] += h * gamma * dfp;
+                solve6(newton_matrix(z1), s1);
+                LigandState s2 = S[p];
+                const LigandState J1s1 = times(J1, s1);
+                for (unsigned int i = 0; i < 6; ++i)
+                  s2[i] += h * (1 - gamma) * J1s1[i];
+                s2[free_hot + p] += h * dfp;
+                solve6(newton_matrix(z2), s2);
+                for (unsigned int s = 0; s < 2; ++s)
+                  out.uptake_sensitivity[s][p] +=
+                    h * ((s == p ? k.exchange_in : 0.0) -
+                         k.exchange_out * ((1 - gamma) * s1[free_hot + s] + gamma * s2[free_hot + s]));
+                S[p] = s2;
+              }
+          }
         y = z2;
       }
-    return released;
+    return out;
   }
 } // namespace radiotwin::physics

@@ -1,7 +1,7 @@
 // RadioTwin: local radioligand kinetics at one point of tissue (physics-reference section 3),
 // the reaction part of the transport equations:
 //
-//   phi dc/dt = -(k_on c R_free - k_off b)            [-/+ lambda phi c]
+//   phi dc/dt = -(k_on c R_free - k_off b) + q_in c_p - q_out c   [-/+ lambda phi c]
 //       db/dt =   k_on c R_free - k_off b - l_int b   [-/+ lambda b]
 //       dm/dt =   l_int b - l_rel m                   [-/+ lambda m]
 //
@@ -27,6 +27,9 @@ namespace radiotwin::physics
     double lambda     = 0; ///< physical decay [1/time]
     double receptors  = 0; ///< R0 [nmol/L of tissue]
     double porosity   = 1; ///< interstitial volume fraction phi [-]
+    double exchange_in  = 0; ///< q_in [1/time]
+    double exchange_out = 0; ///< q_out [1/time]
+    std::array<double, 2> plasma{{0, 0}}; ///< c_p, hot and cold, held over the step
   };
 
   /// c_hot, c_cold, b_hot, b_cold, m_hot, m_cold
@@ -44,8 +47,17 @@ namespace radiotwin::physics
   /// d/dt of the state.
   LigandState ligand_rates(const LigandKinetics &k, const LigandState &y);
 
-  /// Advance the state by dt in n_steps SDIRK2 steps. Returns the amount per tissue volume
-  /// released from the internalised pools during dt, hot and cold (for mass balances).
-  std::array<double, 2> advance_ligand_kinetics(const LigandKinetics &k, LigandState &y,
-                                                double dt, unsigned int n_steps);
+  /// What crossed the boundaries of the point during a step, per tissue volume.
+  struct KineticsStep
+  {
+    std::array<double, 2> released{};  ///< from the internalised pools, hot and cold
+    std::array<double, 2> uptake{};    ///< net transvascular exchange, plasma -> tissue
+    /// d uptake_s / d c_p,s' (with @p sensitivity): the coupled step's Newton matrix.
+    std::array<std::array<double, 2>, 2> uptake_sensitivity{};
+  };
+
+  /// Advance the state by dt in n_steps SDIRK2 steps. The amounts are summed with the
+  /// method's own weights, so the balance closes to round-off.
+  KineticsStep advance_ligand_kinetics(const LigandKinetics &k, LigandState &y, double dt,
+                                       unsigned int n_steps, bool sensitivity = false);
 } // namespace radiotwin::physics

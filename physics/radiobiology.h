@@ -17,4 +17,36 @@ namespace radiotwin::physics
     const double D  = initial_dose_rate_Gy_per_h / lambda_per_h;
     return D * (1.0 + initial_dose_rate_Gy_per_h / ((mu + lambda_per_h) * alpha_beta_Gy));
   }
+
+  /// Absorbed dose D and BED accumulated step by step for a dose rate that is linear within
+  /// each step (section 7): dQ/dt = Ddot - mu Q, solved exactly; I = int Ddot Q dt by
+  /// Simpson's rule; BED = D + 2 I / (alpha/beta). Units: Gy, h.
+  struct DoseAccumulator
+  {
+    double mu_per_h = 0;      ///< ln 2 / T_rep (0: no repair)
+    double alpha_beta_Gy = 0; ///< 0: no BED
+    double D = 0, Q = 0, I = 0;
+
+    void add(const double dt_h, const double rate0_Gy_per_h, const double rate1_Gy_per_h)
+    {
+      if (dt_h <= 0)
+        return;
+      const double slope = (rate1_Gy_per_h - rate0_Gy_per_h) / dt_h;
+      // Q(tau) = Q0 e^(-mu tau) + int_0^tau (r0 + slope s) e^(-mu (tau - s)) ds
+      const auto q_at = [&](const double tau) {
+        const double x = mu_per_h * tau;
+        if (x < 1e-6)
+          return Q * (1 - x) + rate0_Gy_per_h * tau * (1 - x / 2) + slope * tau * tau * (0.5 - x / 6);
+        const double decay = std::exp(-x);
+        return Q * decay + rate0_Gy_per_h * (1 - decay) / mu_per_h +
+               slope * (x - 1 + decay) / (mu_per_h * mu_per_h);
+      };
+      const double q_mid = q_at(0.5 * dt_h), q_end = q_at(dt_h);
+      I += dt_h / 6 *
+           (rate0_Gy_per_h * Q + 2 * (rate0_Gy_per_h + rate1_Gy_per_h) * q_mid + rate1_Gy_per_h * q_end);
+      D += 0.5 * dt_h * (rate0_Gy_per_h + rate1_Gy_per_h);
+      Q = q_end;
+    }
+    double bed_Gy() const { return alpha_beta_Gy > 0 ? D + 2 * I / alpha_beta_Gy : D; }
+  };
 } // namespace radiotwin::physics

@@ -276,7 +276,7 @@ namespace radiotwin
       v.reinit(owned, relevant, comm);
     for (VectorType *v : {&mass, &mass_phi, &porosity, &receptors, &release_rate, &source_weight,
                           &uptake_weight, &lymph_weight, &outflow_weight, &k_on_rate,
-                          &k_off_rate, &internalisation_rate})
+                          &k_off_rate, &internalisation_rate, &exchange_in, &exchange_out})
       v->reinit(owned, relevant, comm);
     for (unsigned int r = 0; r < 3; ++r)
       {
@@ -371,14 +371,13 @@ namespace radiotwin
           k_on_rate(i) /= mass(i);
           k_off_rate(i) /= mass(i);
           internalisation_rate(i) /= mass(i);
+          // Exchange lumped at the nodes, like the mass it competes with.
+          exchange_in(i)  = source_weight(i) / mass(i);
+          exchange_out(i) = uptake_weight(i) / mass(i);
         }
     for (VectorType *v : {&mass, &mass_phi, &porosity, &receptors, &release_rate, &k_on_rate,
-                          &k_off_rate, &internalisation_rate})
+                          &k_off_rate, &internalisation_rate, &exchange_in, &exchange_out})
       v->update_ghost_values();
-    source_trilinos.reinit(owned, comm);
-    LinearAlgebra::ReadWriteVector<double> rw(owned);
-    rw.import(source_weight, VectorOperation::insert);
-    source_trilinos.import(rw, VectorOperation::insert);
     assembled_dt = -1;
     stiffness.clear();
   }
@@ -427,7 +426,7 @@ namespace radiotwin
             {
               const Tensor<1, 3> u   = -c.hydraulic_conductivity * grad_p[q];
               const Exchange     e   = exchange(c, d, p[q], fev.quadrature_point(q));
-              const double       PSeff = e.diffusive, JL = e.lymphatic;
+              const double       JL = e.lymphatic; // exchange: in the reaction step
               const double kappa = d.porosity * d.diffusivity;
               // SUPG: tau = h/(2|u|) (coth Pe - 1/Pe), Pe = |u| h / (2 kappa).
               double tau = 0;
@@ -445,7 +444,7 @@ namespace radiotwin
                   for (unsigned int j = 0; j < n; ++j)
                     K(i, j) += (-fev.shape_value(j, q) * (u * grad_i) +
                                 kappa * (grad_i * fev.shape_grad(j, q)) +
-                                (PSeff + JL) * vi * fev.shape_value(j, q) +
+                                JL * vi * fev.shape_value(j, q) +
                                 tau * (u * grad_i) * (u * fev.shape_grad(j, q))) *
                                JxW;
                 }
@@ -468,9 +467,9 @@ namespace radiotwin
   {
     // M_phi/dt + theta K and M_phi/dt - (1 - theta) K from the dt-independent K and the
     // lumped porosity-weighted mass: no reassembly when the step grows.
-    TimerOutput::Scope scope(timer, "Transport: assembly");
     if (stiffness.m() == 0)
       assemble_operator();
+    TimerOutput::Scope scope(timer, "Transport: system and preconditioner");
     system.copy_from(stiffness);
     system *= theta;
     explicit_part.copy_from(stiffness);
@@ -483,52 +482,68 @@ namespace radiotwin
         }
     system.compress(VectorOperation::add);
     explicit_part.compress(VectorOperation::add);
-    // The operator is dominated by mass and exchange terms (phi/dt, PS ~ 1e-3-1e-2 /s
-    // against phi D / h^2 of the same order): ILU beats aggregation AMG here (45 -> few
-    // GMRES iterations).
+    // Mass plus diffusion (phi D dt / h^2 ~ 20 at hour-long steps), weak convection. ILU(0)
+    // with right-preconditioned GMRES: tried against smoothed-aggregation AMG (more setup,
+    // no fewer iterations here).
     preconditioner = std::make_unique<TrilinosWrappers::PreconditionILU>();
     preconditioner->initialize(system);
     assembled_dt = dt_s;
   }
 
-  std::array<double, 2> TransportSolver::content() const
+  std::array<double, 2> TransportSolver::content(const std::array<VectorType, 6> &state) const
   {
     std::array<double, 2> total{{0, 0}};
     for (const auto i : owned)
       for (unsigned int s = 0; s < 2; ++s)
-        total[s] += (mass_phi(i) * y[s](i) + mass(i) * (y[2 + s](i) + y[4 + s](i))) * L_per_m3;
-    for (auto &t : total)
-      t = Utilities::MPI::sum(t, comm);
+        total[s] += (mass_phi(i) * state[s](i) + mass(i) * (state[2 + s](i) + state[4 + s](i))) * L_per_m3;
+    MPI_Allreduce(MPI_IN_PLACE, total.data(), total.size(), MPI_DOUBLE, MPI_SUM, comm);
     return total;
   }
 
-  void TransportSolver::react(const double dt_s, std::array<double, 2> &released)
+  void TransportSolver::react(const double dt_s, const std::array<double, 2> &cp,
+                              ExchangeTry &uptake, std::array<double, 2> &released,
+                              const bool sensitivity)
   {
-    TimerOutput::Scope scope(timer, "Transport: reaction");
+    TimerOutput::Scope scope(timer, "Transport: reaction and exchange");
     const unsigned int n_sub = std::max(1u, static_cast<unsigned int>(std::ceil(dt_s / reaction_step_max_s - 1e-9)));
     physics::LigandKinetics k = kinetics;
-    std::array<double, 2> local{{0, 0}};
+    k.plasma                  = cp;
+    std::array<double, 9> local{}; // released[2], uptake[2], sensitivity[2][2]
     for (const auto i : owned)
       {
         if (mass(i) <= 0 || constraints.is_constrained(i))
           continue;
-        k.receptors  = receptors(i);
-        k.porosity   = porosity(i);
-        k.lambda_rel = release_rate(i);
-        k.k_on       = k_on_rate(i);
-        k.k_off      = k_off_rate(i);
-        k.lambda_int = internalisation_rate(i);
+        k.receptors    = receptors(i);
+        k.porosity     = porosity(i);
+        k.lambda_rel   = release_rate(i);
+        k.k_on         = k_on_rate(i);
+        k.k_off        = k_off_rate(i);
+        k.lambda_int   = internalisation_rate(i);
+        k.exchange_in  = exchange_in(i);
+        k.exchange_out = exchange_out(i);
         physics::LigandState s;
         for (unsigned int c = 0; c < 6; ++c)
           s[c] = y[c](i);
-        const auto r = physics::advance_ligand_kinetics(k, s, dt_s, n_sub);
+        const auto r = physics::advance_ligand_kinetics(k, s, dt_s, n_sub, sensitivity);
         for (unsigned int c = 0; c < 6; ++c)
           y[c](i) = s[c];
+        const double volume_L = mass(i) * L_per_m3;
         for (unsigned int sp = 0; sp < 2; ++sp)
-          local[sp] += r[sp] * mass(i) * L_per_m3;
+          {
+            local[sp] += r.released[sp] * volume_L;
+            local[2 + sp] += r.uptake[sp] * volume_L;
+            for (unsigned int p = 0; p < 2; ++p)
+              local[4 + 2 * sp + p] += r.uptake_sensitivity[sp][p] * volume_L;
+          }
       }
+    MPI_Allreduce(MPI_IN_PLACE, local.data(), local.size(), MPI_DOUBLE, MPI_SUM, comm);
     for (unsigned int sp = 0; sp < 2; ++sp)
-      released[sp] += Utilities::MPI::sum(local[sp], comm);
+      {
+        released[sp] += local[sp];
+        uptake.uptake[sp] += local[2 + sp];
+        for (unsigned int p = 0; p < 2; ++p)
+          uptake.sensitivity[sp][p] += local[4 + 2 * sp + p];
+      }
     for (auto &v : y)
       {
         constraints.distribute(v);
@@ -536,23 +551,34 @@ namespace radiotwin
       }
   }
 
-  TransportSolver::StepBalance TransportSolver::step(const double t_s, const double dt_s,
-                                                     const PlasmaInput &plasma)
+  void TransportSolver::solve_transport(const TrilinosWrappers::MPI::Vector &rhs, VectorType &x)
+  {
+    TrilinosWrappers::MPI::Vector          solution(owned, comm);
+    LinearAlgebra::ReadWriteVector<double> rw(owned);
+    rw.import(x, VectorOperation::insert);
+    solution.import(rw, VectorOperation::insert);
+    // 1e-11: the per-step balance (asserted to 1e-8) closes to about this.
+    SolverControl control(1000, 1e-11 * rhs.l2_norm() + 1e-300);
+    // Right preconditioning: the residual GMRES measures is the true one, the one the
+    // balance sees (left preconditioning would measure it scaled by dt / M).
+    SolverGMRES<TrilinosWrappers::MPI::Vector> gmres(
+      control, SolverGMRES<TrilinosWrappers::MPI::Vector>::AdditionalData(50, true));
+    gmres.solve(system, solution, rhs, *preconditioner);
+    last_iterations = control.last_step();
+    rw.import(solution, VectorOperation::insert);
+    x.import(rw, VectorOperation::insert);
+    constraints.distribute(x);
+    x.update_ghost_values();
+  }
+
+  void TransportSolver::transport(const double t_s, const double dt_s,
+                                  std::array<double, 2> &lymph, std::array<double, 2> &outflow)
   {
     if (std::abs(assembled_dt - dt_s) > 1e-12 * dt_s)
       form_system(dt_s);
-    StepBalance b;
-    b.content_before = content();
-
-    // Strang splitting: half a reaction step, a transport step, half a reaction step.
-    react(0.5 * dt_s, b.released);
-    const std::array<double, 2> after_reaction = content();
-
     TimerOutput::Scope scope(timer, "Transport: transport solve");
-    const auto cp = plasma.concentration_nM((t_s + theta * dt_s) / units::h);
-    TrilinosWrappers::MPI::Vector old(owned, comm), rhs(owned, comm), x(owned, comm);
+    TrilinosWrappers::MPI::Vector          old(owned, comm), rhs(owned, comm), extra(owned, comm);
     LinearAlgebra::ReadWriteVector<double> rw(owned);
-    TrilinosWrappers::MPI::Vector extra(owned, comm);
     if (extra_source)
       {
         // int f(x, t_theta) phi_i, with the lumped (nodal) quadrature of the mass term
@@ -568,44 +594,95 @@ namespace radiotwin
         rw.import(y[s], VectorOperation::insert);
         old.import(rw, VectorOperation::insert);
         explicit_part.vmult(rhs, old);
-        rhs.add(cp[s], source_trilinos);
         if (extra_source)
           rhs += extra;
-        x = old;
-        // 1e-11: the per-step balance (asserted to 1e-8) closes to about this.
-        SolverControl control(1000, 1e-11 * rhs.l2_norm() + 1e-300);
-        SolverGMRES<TrilinosWrappers::MPI::Vector> gmres(control);
-        gmres.solve(system, x, rhs, *preconditioner);
-        last_iterations = control.last_step();
-        rw.import(x, VectorOperation::insert);
-        VectorType c_new(owned, relevant, comm);
-        c_new.import(rw, VectorOperation::insert);
-        constraints.distribute(c_new);
-        c_new.update_ghost_values();
+        VectorType c_new = y[s];
+        solve_transport(rhs, c_new);
         // Balance terms at c_theta = theta c_new + (1 - theta) c_old.
-        double in = 0, back = 0, lymph = 0, out = 0;
+        double l = 0, o = 0;
         for (const auto i : owned)
           {
             const double ct = theta * c_new(i) + (1 - theta) * y[s](i);
-            in += source_weight(i) * cp[s];
-            back += uptake_weight(i) * ct;
-            lymph += lymph_weight(i) * ct;
-            out += outflow_weight(i) * ct;
+            l += lymph_weight(i) * ct;
+            o += outflow_weight(i) * ct;
           }
-        b.transvascular_net[s] = Utilities::MPI::sum(in - back, comm) * dt_s * L_per_m3;
-        b.lymphatic[s]         = Utilities::MPI::sum(lymph, comm) * dt_s * L_per_m3;
-        b.boundary_outflow[s]  = Utilities::MPI::sum(out, comm) * dt_s * L_per_m3;
+        lymph[s] += Utilities::MPI::sum(l, comm) * dt_s * L_per_m3;
+        outflow[s] += Utilities::MPI::sum(o, comm) * dt_s * L_per_m3;
         y[s] = c_new;
       }
+  }
+
+  TransportSolver::StepBalance TransportSolver::step(const double t_s, const double dt_s,
+                                                     const PlasmaInput &plasma)
+  {
+    // Strang splitting: half a reaction step, a transport step, half a reaction step; each
+    // half holds the plasma at its midpoint value (second order).
+    StepBalance b;
+    b.content_before = content();
+    ExchangeTry uptake;
+    std::array<double, 2> released_first{}, released_second{};
+    react(0.5 * dt_s, plasma.concentration_nM((t_s + 0.25 * dt_s) / units::h), uptake,
+          released_first);
+    const std::array<double, 2> after_reaction = content();
+    transport(t_s, dt_s, b.lymphatic, b.boundary_outflow);
     const std::array<double, 2> after_transport = content();
-    std::array<double, 2>       released_second{{0, 0}};
-    react(0.5 * dt_s, released_second);
+    const double                uptake_first_hot = uptake.uptake[0];
+    react(0.5 * dt_s, plasma.concentration_nM((t_s + 0.75 * dt_s) / units::h), uptake,
+          released_second);
     b.content_after = content();
-    // Decay only moves hot into cold: what hot lost in the reaction steps beyond release.
-    b.decayed_hot = (b.content_before[0] - after_reaction[0] - b.released[0]) +
-                    (after_transport[0] - b.content_after[0] - released_second[0]);
+    // Decay only moves hot into cold: what hot lost in the reaction steps beyond release
+    // and exchange.
+    b.decayed_hot = (b.content_before[0] + uptake_first_hot - released_first[0] - after_reaction[0]) +
+                    (after_transport[0] + uptake.uptake[0] - uptake_first_hot - released_second[0] -
+                     b.content_after[0]);
     for (unsigned int s = 0; s < 2; ++s)
-      b.released[s] += released_second[s];
+      {
+        b.transvascular_net[s] = uptake.uptake[s];
+        b.released[s]          = released_first[s] + released_second[s];
+      }
+    return b;
+  }
+
+  std::array<double, 2> TransportSolver::begin_coupled_step(const double t_s, const double dt_s)
+  {
+    if (pending.active)
+      throw std::logic_error("TransportSolver: begin_coupled_step() twice");
+    pending        = PendingStep();
+    pending.active = true;
+    pending.dt_s   = dt_s;
+    StepBalance &b = pending.balance;
+    b.content_before = content();
+    transport(t_s, dt_s, b.lymphatic, b.boundary_outflow);
+    pending.after_transport = y;
+    return {{b.lymphatic[0] + b.boundary_outflow[0], b.lymphatic[1] + b.boundary_outflow[1]}};
+  }
+
+  TransportSolver::ExchangeTry TransportSolver::try_exchange(const std::array<double, 2> &cp)
+  {
+    if (!pending.active)
+      throw std::logic_error("TransportSolver: try_exchange() outside a coupled step");
+    y                    = pending.after_transport;
+    pending.last_try     = ExchangeTry();
+    pending.last_released = {{0, 0}};
+    react(pending.dt_s, cp, pending.last_try, pending.last_released, true);
+    return pending.last_try;
+  }
+
+  TransportSolver::StepBalance TransportSolver::finish_coupled_step()
+  {
+    if (!pending.active)
+      throw std::logic_error("TransportSolver: finish_coupled_step() outside a coupled step");
+    pending.active = false;
+    StepBalance b  = pending.balance;
+    b.content_after = content();
+    const std::array<double, 2> after_transport = content(pending.after_transport);
+    b.decayed_hot = after_transport[0] + pending.last_try.uptake[0] - pending.last_released[0] -
+                    b.content_after[0];
+    for (unsigned int s = 0; s < 2; ++s)
+      {
+        b.transvascular_net[s] = pending.last_try.uptake[s];
+        b.released[s]          = pending.last_released[s];
+      }
     return b;
   }
 

@@ -4,7 +4,8 @@
 // ligand at every node. Design: docs/transport-design.md.
 //
 // Time stepping: Strang operator splitting (half reaction, transport, half reaction) of
-//   reaction (physics::advance_ligand_kinetics, L-stable SDIRK2, per node) and
+//   reaction with transvascular exchange (physics::advance_ligand_kinetics, L-stable SDIRK2,
+//   per node: exchange and binding are both fast and stay together) and
 //   transport (theta scheme, lumped porosity-weighted mass, conservative weak form, SUPG).
 // With lumped masses both sub-steps conserve the nodal content
 // sum_i (M_phi,ii c_i + M_ii (b_i + m_i)) exactly, so the balance closes to the solver
@@ -65,8 +66,26 @@ namespace radiotwin
       double defect() const;
     };
 
-    /// Advance from t to t + dt [s] with plasma concentrations from @p plasma.
+    /// Advance from t to t + dt [s] with plasma concentrations from @p plasma (taken at
+    /// t + theta dt).
     StepBalance step(double t_s, double dt_s, const PlasmaInput &plasma);
+
+    /// A step in three calls, for the two-way coupling (coupling/tumour_body_coupling.h),
+    /// Lie-split: transport, then reaction with exchange. begin_coupled_step() does the
+    /// transport (it does not depend on the plasma) and returns what left the tissue by
+    /// lymph and outflow [nmol] per species; try_exchange() does the reaction and exchange
+    /// step for plasma held at c_p [nmol/L], from the same post-transport state each time
+    /// it is called, and returns the uptake [nmol] and its derivative in c_p [nmol per
+    /// nmol/L] (for the coupling's Newton iteration); finish_coupled_step() keeps the last
+    /// try and returns the step's balance.
+    std::array<double, 2> begin_coupled_step(double t_s, double dt_s);
+    struct ExchangeTry
+    {
+      std::array<double, 2>                uptake{};
+      std::array<std::array<double, 2>, 2> sensitivity{}; ///< d uptake_s / d c_p,s'
+    };
+    ExchangeTry try_exchange(const std::array<double, 2> &plasma_nM);
+    StepBalance finish_coupled_step();
 
     /// Ligand in tissue [nmol] per region index and pool (free, bound, internalised) and
     /// species: content[region][pool][species].
@@ -98,8 +117,17 @@ namespace radiotwin
                       const dealii::Point<3> &x) const;
     void assemble_operator();
     void form_system(double dt_s);
-    void react(double dt_s, std::array<double, 2> &released);
-    std::array<double, 2> content() const;
+    /// Reaction and exchange at every node over dt with plasma held at c_p [nmol/L]; adds
+    /// what was released and taken up [nmol] (and, with @p sensitivity, d uptake/d c_p).
+    void react(double dt_s, const std::array<double, 2> &plasma_nM, ExchangeTry &uptake,
+               std::array<double, 2> &released, bool sensitivity = false);
+    /// The transport sub-step (convection, diffusion, lymphatics, outflow): adds what left
+    /// by lymph and through the boundary [nmol].
+    void transport(double t_s, double dt_s, std::array<double, 2> &lymph,
+                   std::array<double, 2> &outflow);
+    /// Ligand in the tissue [nmol] per species: of @p state, or of the current state.
+    std::array<double, 2> content(const std::array<VectorType, 6> &state) const;
+    std::array<double, 2> content() const { return content(y); }
 
     const DarcySolver &     darcy;
     const TissueProperties &tissue;
@@ -129,14 +157,26 @@ namespace radiotwin
     dealii::TrilinosWrappers::SparseMatrix stiffness, system, explicit_part; ///< K; M/dt + theta K; M/dt - (1-theta) K
     std::unique_ptr<dealii::TrilinosWrappers::PreconditionILU> preconditioner;
     double                             assembled_dt = -1;
+    /// State between begin_coupled_step() and finish_coupled_step().
+    struct PendingStep
+    {
+      bool                      active = false;
+      double                    dt_s   = 0;
+      std::array<VectorType, 6> after_transport;
+      StepBalance               balance;
+      ExchangeTry               last_try;
+      std::array<double, 2>     last_released{};
+    } pending;
+    /// Solve (M_phi/dt + theta K) x = rhs to the balance tolerance; x holds the start value.
+    void solve_transport(const dealii::TrilinosWrappers::MPI::Vector &rhs, VectorType &x);
 
     std::array<VectorType, 6> y;
     VectorType mass, mass_phi, porosity, receptors, release_rate; ///< lumped, nodal
     VectorType k_on_rate, k_off_rate, internalisation_rate;        ///< nodal averages
+    VectorType exchange_in, exchange_out; ///< q_in, q_out per node [1/s] (ligand_kinetics.h)
     /// Lumped masses restricted to each region's cells: region content is then a dot product,
     /// not a cell loop, in every time step.
     std::array<VectorType, 3> region_mass, region_mass_phi;
-    dealii::TrilinosWrappers::MPI::Vector source_trilinos; ///< source_weight, solver layout
     VectorType source_weight;   ///< int (J_v (1 - sigma) + PS_eff) phi_i  [m^3/s]
     VectorType uptake_weight;   ///< int PS_eff phi_i (back-diffusion to plasma) [m^3/s]
     VectorType lymph_weight;    ///< int J_L phi_i [m^3/s]

@@ -131,8 +131,8 @@ BOOST_AUTO_TEST_CASE(mass_balance_and_decay)
   for (unsigned int step = 0; step < 168; ++step) // hourly steps, one week
     {
       const auto r = advance_ligand_kinetics(k, y, 60.0, 4);
-      released_hot += r[0];
-      released_cold += r[1];
+      released_hot += r.released[0];
+      released_cold += r.released[1];
     }
   const double in_tissue = k.porosity * (y[free_hot] + y[free_cold]) + y[bound_hot] +
                            y[bound_cold] + y[internalised_hot] + y[internalised_cold];

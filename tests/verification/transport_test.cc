@@ -3,6 +3,7 @@
 // compartment network), converging at the first order of the Lie splitting.
 #define BOOST_TEST_MODULE transport
 #include "../test_main.h"
+#include "../run_simulator.h"
 
 #include "coupling/compartment_network.h"
 #include "coupling/parameter_file.h"
@@ -13,16 +14,7 @@ using namespace radiotwin;
 
 namespace
 {
-  std::unique_ptr<Simulator> run(const std::string &config, const std::vector<std::string> &overrides)
-  {
-    dealii::ParameterHandler prm;
-    Simulator::declare_parameters(prm);
-    ParameterFile file;
-    file.read(prm, config, overrides);
-    auto sim = std::make_unique<Simulator>(MPI_COMM_WORLD, prm, file);
-    sim->run();
-    return sim;
-  }
+  const auto run = run_simulator;
 } // namespace
 
 BOOST_AUTO_TEST_CASE(balance_every_step_with_flow_and_lymphatics)

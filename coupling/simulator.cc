@@ -60,6 +60,7 @@ namespace radiotwin
     Geometry::declare_parameters(prm);
     TissueProperties::declare_parameters(prm);
     DarcySolver::declare_parameters(prm);
+    VesselCoupling::declare_parameters(prm);
     TransportSolver::declare_parameters(prm);
     PlasmaInput::declare_parameters(prm);
     TumourBodyCoupling::declare_parameters(prm);
@@ -124,6 +125,7 @@ namespace radiotwin
                 "core and without tumour lymphatics");
 
     coupling.parse_parameters(prm, file);
+    vessels_.parse_parameters(prm, file);
 
     std::ostringstream os;
     prm.print_parameters(os, ParameterHandler::ShortPRM);
@@ -133,6 +135,7 @@ namespace radiotwin
     // warning, which would spoil the one-line message of bad input.
     timer = std::make_unique<TimerOutput>(comm, pcout, TimerOutput::never, TimerOutput::wall_times);
     darcy_ = std::make_unique<DarcySolver>(triangulation, tissue, *timer);
+    vessels_.attach_timer(*timer);
     darcy_->parse_parameters(prm, file);
     prm.enter_subsection("Transport");
     transport_enabled = prm.get_bool("Enabled");
@@ -175,6 +178,19 @@ namespace radiotwin
     pcout << "  mesh: " << triangulation.n_global_active_cells() << " cells, "
           << triangulation.n_global_levels() << " levels" << std::endl;
     darcy_->setup();
+    if (vessels_.uses_network())
+      {
+        vessels_.create_network(geometry_);
+        vessels_.setup(darcy_->dof_handler(), darcy_->mapping(), tissue);
+        const auto &net = vessels_.network();
+        pcout << "  vessel network: " << net.n_nodes() << " nodes, " << net.n_segments()
+              << " segments, " << net.total_length() / units::mm << " mm, "
+              << vessels_.n_sample_points() << " exchange points ("
+              << (vessels_.representation() == VesselCoupling::Representation::line_sources ?
+                    "line sources" :
+                    "homogenised")
+              << ")" << std::endl;
+      }
     // The mesh and the fields on it are checked now: bad input never leaves a folder.
     prepare_output_directory();
 
@@ -182,8 +198,12 @@ namespace radiotwin
           << (darcy_->backend() == DarcySolver::Backend::petsc ? "PETSc BoomerAMG" :
                                                                   "Trilinos ML")
           << std::endl;
-    darcy_->solve();
+    vessels_.solve(*darcy_);
     pcout << "  Darcy: converged in " << darcy_->n_iterations() << " CG iterations" << std::endl;
+    if (vessels_.representation() == VesselCoupling::Representation::line_sources)
+      pcout << "  network-tissue flow: converged in " << vessels_.diagnostics().iterations
+            << " sweeps (relative change " << vessels_.diagnostics().final_change << ")"
+            << std::endl;
     diagnostics = darcy_->diagnostics();
 
     Json darcy_summary, verification;
@@ -227,6 +247,10 @@ namespace radiotwin
         record.add(0.0, pvtu, comm);
       }
 
+    Json network_summary;
+    if (vessels_.uses_network())
+      network_summary = vessel_network_summary();
+
     Json transport_summary, whole_body_summary;
     if (transport_enabled)
       transport_summary = run_transport();
@@ -254,6 +278,8 @@ namespace radiotwin
     summary_.set("mpi_ranks", n_ranks);
     summary_.set("cells", static_cast<unsigned long long>(triangulation.n_global_active_cells()));
     summary_.set("darcy", darcy_summary);
+    if (vessels_.uses_network())
+      summary_.set("vessel_network", network_summary);
     if (verify_baxter_jain)
       summary_.set("verification", verification);
     if (transport_enabled)
@@ -302,6 +328,7 @@ namespace radiotwin
               << " MBq injected" << std::endl;
       }
     PvdRecord    record(directory, "transport");
+    PvdRecord    network_record(directory, "vessel_network");
     std::ostringstream csv;
     csv << std::setprecision(10) << "time_h";
     for (const Region r : geometry_.regions())
@@ -386,6 +413,22 @@ namespace radiotwin
             const std::string pvtu = write_transport_fields(*transport_, darcy_->mapping(), a_per_nmol,
                                                             directory, counter++, t / units::h);
             record.add(t / units::h, pvtu, comm);
+            if (vessels_.representation() == VesselCoupling::Representation::line_sources)
+              {
+                // The ligand crossing each vessel wall now, beside the tissue fields.
+                const auto   c_p  = coupled ? coupling.last_mean_plasma_nM() :
+                                              plasma->concentration_nM(t / units::h);
+                const auto  &y    = transport_->fields();
+                auto         flux = vessels_.segment_ligand_flux(transport_->dof_handler(),
+                                                                 {&y[0], &y[1]}, c_p[0] + c_p[1]);
+                for (auto &f : flux)
+                  f *= 1e3 * units::min; // nmol/s -> pmol/min
+                const std::string name =
+                  "vessel_network_" + Utilities::int_to_string(counter - 1, 4) + ".vtp";
+                vessels_.write_vtp(directory + "/" + name,
+                                   {NetworkField{"ligand_flux_pmol_per_min", flux}});
+                network_record.add(t / units::h, name, comm);
+              }
           }
         if (is_output || wall_now - last_progress_s > 10 || t >= end * (1 - 1e-12))
           {
@@ -434,6 +477,50 @@ namespace radiotwin
     j.set("lymphatic_loss_nmol", lymph[0] + lymph[1]);
     j.set("boundary_outflow_nmol", out[0] + out[1]);
     j.set("released_nmol", released[0] + released[1]);
+    return j;
+  }
+
+  Json Simulator::vessel_network_summary()
+  {
+    const auto &net = vessels_.network();
+    const auto &b   = vessels_.diagnostics();
+    Json        j;
+    j.set("representation",
+          vessels_.representation() == VesselCoupling::Representation::line_sources ?
+            "line sources" :
+            "homogenised network");
+    j.set("source", net.source);
+    j.set("nodes", net.n_nodes());
+    j.set("segments", net.n_segments());
+    j.set("total_length_mm", net.total_length() / units::mm);
+    j.set("wall_surface_mm2", net.total_surface() / (units::mm * units::mm));
+    j.set("exchange_points", vessels_.n_sample_points());
+    const auto density = vessels_.density_report();
+    Json regions;
+    for (const Region r : geometry_.regions())
+      {
+        const unsigned int i = region_index(material_id(r));
+        Json region;
+        region.set("length_density_mm_per_mm3", density.length_density_per_m2[i] * units::mm * units::mm);
+        region.set("surface_density_per_cm", density.surface_density_per_m[i] * units::cm);
+        regions.set(region_key(r), region);
+      }
+    j.set("density", regions);
+    j.set("blood_pressure_min_mmHg", b.min_pressure / units::mmHg);
+    j.set("blood_pressure_max_mmHg", b.max_pressure / units::mmHg);
+    j.set("inflow_nL_per_min", b.inflow / units::nL_per_min);
+    j.set("outflow_nL_per_min", b.outflow / units::nL_per_min);
+    j.set("wall_leakage_nL_per_min", b.network_leakage / units::nL_per_min);
+    j.set("tissue_line_source_nL_per_min", b.tissue_source / units::nL_per_min);
+    j.set("network_balance_relative_defect", b.network_defect());
+    j.set("exchange_balance_relative_defect", b.exchange_defect());
+    j.set("coupling_iterations", b.iterations);
+    j.set("coupling_final_relative_change", b.final_change);
+    {
+      TimerOutput::Scope scope(*timer, "Output: vessel network");
+      vessels_.write_vtp(directory + "/vessel_network.vtp");
+      j.set("file", "vessel_network.vtp");
+    }
     return j;
   }
 

@@ -18,6 +18,7 @@
 #include "coupling/plasma_input.h"
 #include "coupling/tumour_body_coupling.h"
 #include "solvers/darcy_solver.h"
+#include "solvers/network_flow.h"
 #include "solvers/transport_solver.h"
 
 namespace radiotwin
@@ -37,6 +38,7 @@ namespace radiotwin
     const Geometry &        geometry() const { return geometry_; }
     const DarcySolver &     darcy() const { return *darcy_; }
     const DarcyDiagnostics &darcy_diagnostics() const { return diagnostics; }
+    const VesselCoupling &  vessels() const { return vessels_; }
     const Json &            summary() const { return summary_; }
     const TransportSolver * transport() const { return transport_.get(); }
     /// Largest per-step relative balance defect of the transport run (0 without transport).
@@ -47,6 +49,8 @@ namespace radiotwin
   private:
     void prepare_output_directory() const;
     void write_profile_and_verification(Json &darcy_summary, Json &verification);
+    /// Vessel network summary (and its .vtp) after the flow solve.
+    Json vessel_network_summary();
     /// The transport time loop: fields at the output times, region totals, balances.
     Json run_transport();
 
@@ -68,6 +72,7 @@ namespace radiotwin
 
     dealii::parallel::distributed::Triangulation<3> triangulation;
     std::unique_ptr<DarcySolver>                    darcy_;
+    VesselCoupling                                  vessels_;
     bool                                            transport_enabled = false;
     std::unique_ptr<TransportSolver>                transport_;
     std::unique_ptr<PlasmaInput>                    plasma;   ///< uncoupled runs

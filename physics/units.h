@@ -26,6 +26,7 @@ namespace radiotwin::units
   constexpr double m3 = 1.0;
   constexpr double mL = 1.0e-6;
   constexpr double uL = 1.0e-9;
+  constexpr double nL = 1.0e-12;
 
   // Compound units that appear in parameter files.
   /// Hydraulic conductivity K [cm^2/(mmHg s)] -> [m^2/(Pa s)]
@@ -40,4 +41,8 @@ namespace radiotwin::units
   constexpr double um_per_s = um / s;
   /// Volume flow [uL/min] -> [m^3/s]
   constexpr double uL_per_min = uL / min;
+  /// Blood flow in a vessel [nL/min] -> [m^3/s]
+  constexpr double nL_per_min = nL / min;
+  /// Dynamic viscosity [mPa s] -> [Pa s]
+  constexpr double mPa_s = 1.0e-3;
 } // namespace radiotwin::units

@@ -27,7 +27,7 @@ namespace radiotwin
         for (unsigned int q = 0; q < inputs.solution_values.size(); ++q)
           {
             const double p  = inputs.solution_values[q];
-            const double sv = tissue.vascular_density_scaling(inputs.evaluation_points[q]);
+            const double sv = tissue.vascular_density_scaling(inputs.evaluation_points[q], coeff);
             computed[q](0)  = physics::transvascular_flux(coeff, p, sv);
             computed[q](1)  = physics::lymphatic_flux(coeff, p);
           }

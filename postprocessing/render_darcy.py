@@ -5,13 +5,16 @@ Usage (headless; see README "Looking at results"):
 
 Writes OUT_DIR/ifp_midplane.png (IFP [mmHg] on the z = 0 plane) and
 OUT_DIR/velocity_midplane.png (|u| [um/s] with arrows), OUT_DIR defaulting to RESULTS_DIR.
+With a vessel network (RESULTS_DIR/vessel_network.vtp), the vessels within 0.1 mm of the
+plane are drawn over both slices, and OUT_DIR/network_pressure.png shows the whole network
+coloured by blood pressure [mmHg].
 """
 import os
 import sys
 
-from paraview.simple import (ColorBy, GetActiveViewOrCreate, GetColorTransferFunction,
+from paraview.simple import (Clip, ColorBy, GetActiveViewOrCreate, GetColorTransferFunction,
                              GetScalarBar, Glyph, Hide, PVDReader, ResetCamera, SaveScreenshot,
-                             Show, Slice)
+                             Show, Slice, XMLPolyDataReader)
 
 if len(sys.argv) < 2:
     sys.exit(__doc__)
@@ -34,12 +37,29 @@ try:  # ParaView >= 5.10 uses palettes; keep a white background regardless
 except AttributeError:
     pass
 
+network_file = os.path.join(results, "vessel_network.vtp")
+network = XMLPolyDataReader(FileName=network_file) if os.path.exists(network_file) else None
+if network is not None:
+    # The vessels in a slab |z| < 0.1 mm around the slice, as black lines above it.
+    above = Clip(Input=network, ClipType="Plane")
+    above.ClipType.Origin = [0.0, 0.0, -1e-4]
+    above.ClipType.Normal = [0.0, 0.0, 1.0]
+    above.Invert = 0
+    slab = Clip(Input=above, ClipType="Plane")
+    slab.ClipType.Origin = [0.0, 0.0, 1e-4]
+    slab.ClipType.Normal = [0.0, 0.0, 1.0]
+    slab_display = Show(slab, view)
+    slab_display.ColorArrayName = ["POINTS", ""]
+    slab_display.AmbientColor = slab_display.DiffuseColor = [0.0, 0.0, 0.0]
+    slab_display.LineWidth = 1.5
+    slab_display.Position = [0.0, 0.0, 2e-4]  # drawn in front of the slice
 
-def save(field, title, filename, vector=False):
-    display = Show(midplane, view)
+
+def colour(display, field, title, preset, vector=False):
+    """Colour a display by a point field with a titled scalar bar (black text on white)."""
     ColorBy(display, ("POINTS", field, "Magnitude") if vector else ("POINTS", field))
     lut = GetColorTransferFunction(field)
-    lut.ApplyPreset("Viridis (matplotlib)", True)
+    lut.ApplyPreset(preset, True)
     display.RescaleTransferFunctionToDataRange(True, False)
     display.SetScalarBarVisibility(view, True)
     bar = GetScalarBar(lut, view)
@@ -47,6 +67,11 @@ def save(field, title, filename, vector=False):
     bar.ComponentTitle = ""
     bar.TitleColor = [0, 0, 0]
     bar.LabelColor = [0, 0, 0]
+
+
+def save(field, title, filename, vector=False):
+    display = Show(midplane, view)
+    colour(display, field, title, "Viridis (matplotlib)", vector)
     view.CameraPosition = [0, 0, 1]
     view.CameraFocalPoint = [0, 0, 0]
     view.CameraViewUp = [0, 1, 0]
@@ -71,3 +96,15 @@ arrow_display.DiffuseColor = [0.85, 0.1, 0.1]
 ColorBy(arrow_display, None)
 save("velocity_um_per_s", "|u| [um/s]", "velocity_midplane.png", vector=True)
 print("wrote", os.path.join(out, "ifp_midplane.png"), "and", os.path.join(out, "velocity_midplane.png"))
+
+if network is not None:
+    Hide(arrows, view)
+    Hide(slab, view)
+    display = Show(network, view)
+    colour(display, "blood_pressure_mmHg", "blood pressure [mmHg]", "Cool to Warm")
+    view.CameraPosition = [1, 0.6, 0.8]
+    view.CameraFocalPoint = [0, 0, 0]
+    view.CameraViewUp = [0, 0, 1]
+    ResetCamera(view)
+    SaveScreenshot(os.path.join(out, "network_pressure.png"), view, ImageResolution=[900, 800])
+    print("wrote", os.path.join(out, "network_pressure.png"))

@@ -176,7 +176,7 @@ namespace radiotwin
   DarcySolver::PointData DarcySolver::point_data(const physics::StarlingCoefficients &c,
                                                  const Point<3> &x) const
   {
-    const double sv = tissue.vascular_density_scaling(x);
+    const double sv = tissue.vascular_density_scaling(x, c);
     const double a  = c.transvascular_coefficient(sv);
     const double b  = c.lymphatic_coefficient;
     PointData d;
@@ -226,7 +226,8 @@ namespace radiotwin
     for (const auto &cell : tria.active_cell_iterators())
       if (cell->is_locally_owned())
         for (const auto v : cell->vertex_indices())
-          negative |= tissue.vascular_density_scaling(cell->vertex(v)) < 0;
+          negative |= tissue.vascular_density_scaling(cell->vertex(v),
+                                                      tissue(cell->material_id())) < 0;
     if (Utilities::MPI::max(negative ? 1 : 0, comm) > 0)
       throw InputError("parameter 'Tissue/Vessel density scaling': the expression is negative "
                        "somewhere in the domain; S/V must be >= 0");
@@ -285,6 +286,19 @@ namespace radiotwin
                 c.vectors[0](i) += d.source * JxW * fev.shape_value(i, q);
               }
           }
+        // Line sources of the vessel segments in this cell: sum_k a_k phi_i(x_k) phi_j(x_k).
+        if (const auto *in_cell = line_sources ? line_sources->in_cell(*cell) : nullptr)
+          for (const unsigned int k : *in_cell)
+            {
+              const LineSourcePoint &pt = line_sources->points()[k];
+              for (unsigned int i = 0; i < n; ++i)
+                {
+                  const double phi_i = pt.fluid_coefficient * fe->shape_value(i, pt.unit_point);
+                  for (unsigned int j = 0; j <= i; ++j)
+                    c.matrices[0](i, j) += phi_i * fe->shape_value(j, pt.unit_point);
+                  c.vectors[0](i) += phi_i * pt.vessel_pressure;
+                }
+            }
         for (unsigned int i = 0; i < n; ++i)
           for (unsigned int j = i + 1; j < n; ++j)
             c.matrices[0](i, j) = c.matrices[0](j, i);
@@ -392,7 +406,7 @@ namespace radiotwin
     std::vector<double>                  p(quadrature.size()), p_nodal(nodal.size());
     std::vector<Tensor<1, 3>>            grad_p(quadrature.size()), grad_face(face_quadrature.size());
     std::vector<types::global_dof_index> indices(n);
-    Vector<double>                       cell_residual(n);
+    Vector<double>                       cell_residual(n), local_pressure(n);
 
     // r_i = a(p_h, phi_i) - l(phi_i) without Dirichlet rows: zero at interior nodes, the
     // boundary flux at boundary nodes (the conservative "consistent flux").
@@ -412,7 +426,7 @@ namespace radiotwin
             {
               const Point<3> &x   = fev.quadrature_point(q);
               const double    JxW = fev.JxW(q);
-              const double    sv  = tissue.vascular_density_scaling(x);
+              const double    sv  = tissue.vascular_density_scaling(x, coeff);
               result.vessel_leakage += physics::transvascular_flux(coeff, p[q], sv) * JxW;
               result.lymphatic_drainage += physics::lymphatic_flux(coeff, p[q]) * JxW;
               if (extra_source)
@@ -424,6 +438,22 @@ namespace radiotwin
                 cell_residual(i) += (K * grad_p[q] * fev.shape_grad(i, q) +
                                      (d.reaction * p[q] - d.source) * fev.shape_value(i, q)) *
                                     JxW;
+            }
+          if (const auto *in_cell = line_sources ? line_sources->in_cell(*cell) : nullptr)
+            {
+              cell->get_dof_values(pressure_Pa, local_pressure);
+              for (const unsigned int k : *in_cell)
+                {
+                  const LineSourcePoint &pt = line_sources->points()[k];
+                  double                 p_x = 0;
+                  for (unsigned int j = 0; j < n; ++j)
+                    p_x += local_pressure(j) * fe->shape_value(j, pt.unit_point);
+                  const double leak = pt.fluid_coefficient * (pt.vessel_pressure - p_x);
+                  result.vessel_leakage += leak;
+                  result.line_source_leakage += leak;
+                  for (unsigned int i = 0; i < n; ++i)
+                    cell_residual(i) -= leak * fe->shape_value(i, pt.unit_point);
+                }
             }
           cell->get_dof_indices(indices);
           hanging_constraints.distribute_local_to_global(cell_residual, indices, residual);
@@ -469,6 +499,7 @@ namespace radiotwin
         result.outflow_consistent -= residual(i);
 
     // Sum over ranks.
+    result.line_source_leakage = Utilities::MPI::sum(result.line_source_leakage, comm);
     std::vector<double> sums = {result.vessel_leakage, result.lymphatic_drainage,
                                 result.extra_source,   result.outflow_consistent,
                                 result.outflow_gradient, result.rim_velocity_mean,

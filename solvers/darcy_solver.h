@@ -24,6 +24,7 @@
 
 #include "coupling/parameter_file.h"
 #include "physics/tissue_properties.h"
+#include "solvers/line_sources.h"
 
 namespace radiotwin
 {
@@ -33,6 +34,7 @@ namespace radiotwin
   struct DarcyDiagnostics
   {
     double vessel_leakage         = 0; ///< integral of J_v over the domain [m^3/s]
+    double line_source_leakage    = 0; ///< the part of it from network line sources [m^3/s]
     double lymphatic_drainage     = 0; ///< integral of J_L [m^3/s]
     double extra_source           = 0; ///< integral of the manufactured source f [m^3/s]
     double outflow_consistent     = 0; ///< outer-boundary outflow from the discrete residual [m^3/s]
@@ -68,6 +70,10 @@ namespace radiotwin
     void set_boundary_pressure(std::shared_ptr<const dealii::Function<3>> p_boundary);
     /// Add a volumetric fluid source f(x) [1/s] to the right-hand side (verification).
     void set_extra_source(std::shared_ptr<const dealii::Function<3>> source);
+    /// Vessel segments as line sources (explicit network); nullptr: none. Read at every
+    /// solve(), so the vessel pressures may change between solves.
+    void set_line_sources(const LineSources *sources) { line_sources = sources; }
+    const LineSources *get_line_sources() const { return line_sources; }
 
     /// Distribute DoFs, build constraints and sparsity; checks the S/V field.
     void setup();
@@ -136,6 +142,7 @@ namespace radiotwin
 
     std::shared_ptr<const dealii::Function<3>> boundary_pressure;
     std::shared_ptr<const dealii::Function<3>> extra_source;
+    const LineSources *                        line_sources = nullptr;
 
     unsigned int last_iterations = 0;
   };

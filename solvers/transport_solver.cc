@@ -86,7 +86,7 @@ namespace radiotwin
   {
     // J_s = J_v (1 - sigma) c_p + P S/V B(Pe) (c_p - c): the convective coefficient, and the
     // diffusive one with the Patlak factor B(Pe) = Pe / (e^Pe - 1), Pe = J_v (1-sigma)/(P S/V).
-    const double sv  = tissue.vascular_density_scaling(x);
+    const double sv  = tissue.vascular_density_scaling(x, c);
     const double PSV = d.permeability * c.vessel_surface_density * sv; // [1/s]
     Exchange     e;
     e.convective = physics::transvascular_flux(c, p, sv) * (1 - d.reflection);
@@ -342,6 +342,28 @@ namespace radiotwin
                                    for (unsigned int i = 0; i < n; ++i)
                                      local[7](i) += un * ffv.shape_value(i, q) * ffv.JxW(q);
                                  });
+          // Vessel segments as line sources: the same points and fluid leakage as the Darcy
+          // problem; the Patlak flux with the wall area 2 pi r w of each point.
+          const LineSources *lines = darcy.get_line_sources();
+          if (const auto *in_cell = lines ? lines->in_cell(*cell) : nullptr)
+            for (const unsigned int k : *in_cell)
+              {
+                const LineSourcePoint &pt = lines->points()[k];
+                if (pt.fluid_coefficient == 0)
+                  continue; // necrotic tissue: no functional vessels
+                const double P    = std::isnan(pt.permeability) ? d.permeability : pt.permeability;
+                const double PS   = P * pt.surface_m2;              // [m^3/s]
+                const double conv = pt.leakage * (1 - d.reflection); // [m^3/s]
+                const double PSeff = PS > 0 ? PS * physics::bernoulli_function(conv / PS) : 0.0;
+                pt.ligand_in  = conv + PSeff;
+                pt.ligand_out = PSeff;
+                for (unsigned int i = 0; i < n; ++i)
+                  {
+                    const double phi = fe.shape_value(i, pt.unit_point);
+                    local[4](i) += (conv + PSeff) * phi;
+                    local[5](i) += PSeff * phi;
+                  }
+              }
           cell->get_dof_indices(indices);
           VectorType *targets[11] = {&mass, &mass_phi, &receptors, &release_rate, &source_weight,
                                      &uptake_weight, &lymph_weight, &outflow_weight,

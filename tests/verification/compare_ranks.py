@@ -45,7 +45,8 @@ for col in rows[0][0].keys():
         compare("radial_profile.csv[%d].%s" % (i, col), float(r1[col]), float(r2[col]), scale)
 
 skip = {"wall_time_s", "peak_memory_MB_per_rank_max", "mpi_ranks", "cg_iterations",
-        "last_gmres_iterations", "time_loop_wall_s",
+        "last_gmres_iterations", "time_loop_wall_s", "coupling_iterations",
+        "coupling_final_relative_change",
         "radiotwin_version", "parameter_file"}
 def walk(a, b, path):
     if isinstance(a, dict):

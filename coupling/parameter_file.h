@@ -33,6 +33,15 @@ namespace radiotwin
     [[noreturn]] void fail(const std::string &path, const std::string &message) const;
 
     const std::string &filename() const { return file; }
+    /// A file name given in the parameter file: relative names are relative to the parameter
+    /// file's folder; absolute and empty names come back unchanged.
+    std::string resolve_path(const std::string &name) const
+    {
+      const auto slash = file.find_last_of('/');
+      if (name.empty() || name[0] == '/' || slash == std::string::npos)
+        return name;
+      return file.substr(0, slash + 1) + name;
+    }
 
   private:
     void scan_prm_text(const std::string &text);

@@ -53,12 +53,7 @@ namespace radiotwin
     const std::string path = "Plasma input/Table file";
     if (table.empty())
       file.fail(path, "'Type = table' needs a table file");
-    if (table[0] != '/')
-      {
-        const auto slash = file.filename().find_last_of('/');
-        if (slash != std::string::npos)
-          table = file.filename().substr(0, slash + 1) + table;
-      }
+    table = file.resolve_path(table);
     return std::make_unique<TablePlasmaInput>(table, file.locate(path).describe());
   }
 

@@ -140,12 +140,7 @@ namespace radiotwin
         gmsh_file_location = file.locate("Geometry/Gmsh/Mesh file").describe();
         if (gmsh_file.empty())
           file.fail("Geometry/Gmsh/Mesh file", "'Type = gmsh' needs a mesh file");
-        if (gmsh_file[0] != '/')
-          {
-            const auto slash = file.filename().find_last_of('/');
-            if (slash != std::string::npos)
-              gmsh_file = file.filename().substr(0, slash + 1) + gmsh_file;
-          }
+        gmsh_file = file.resolve_path(gmsh_file);
         std::ifstream test(gmsh_file);
         if (!test)
           file.fail("Geometry/Gmsh/Mesh file",

@@ -202,6 +202,7 @@ namespace radiotwin
         mapping_q = std::move(cache);
       }
     dofs.distribute_dofs(*fe);
+    system.reset(); // a new mesh: no matrix to reuse
     owned    = dofs.locally_owned_dofs();
     relevant = DoFTools::extract_locally_relevant_dofs(dofs);
 
@@ -233,27 +234,50 @@ namespace radiotwin
                        "somewhere in the domain; S/V must be >= 0");
   }
 
+  namespace
+  {
+    template <class LA>
+    struct BackendSystem : DarcySolver::LinearSystem
+    {
+      typename LA::Matrix A;
+      typename LA::AMG    amg;
+    };
+  } // namespace
+
   void DarcySolver::solve()
   {
-    if (linear_algebra == Backend::petsc)
-      solve_with<PETScBackend>();
-    else
-      solve_with<TrilinosBackend>();
+    solve_pressure(false);
     recover_velocity();
   }
 
-  template <class LA>
-  void DarcySolver::solve_with()
+  void DarcySolver::solve_pressure(const bool reuse_matrix)
   {
-    typename LA::Matrix A;
-    typename LA::Vector rhs(owned, comm), solution(owned, comm);
-    {
-      TimerOutput::Scope scope(timer, "Darcy: setup (sparsity, matrix)");
-      DynamicSparsityPattern dsp(relevant);
-      DoFTools::make_sparsity_pattern(dofs, dsp, constraints, false);
-      SparsityTools::distribute_sparsity_pattern(dsp, owned, comm, relevant);
-      A.reinit(owned, owned, dsp, comm);
-    }
+    if (linear_algebra == Backend::petsc)
+      solve_with<PETScBackend>(reuse_matrix);
+    else
+      solve_with<TrilinosBackend>(reuse_matrix);
+  }
+
+  template <class LA>
+  void DarcySolver::solve_with(const bool reuse_matrix)
+  {
+    auto *kept  = dynamic_cast<BackendSystem<LA> *>(system.get());
+    const bool reuse = reuse_matrix && kept != nullptr;
+    if (!reuse)
+      {
+        system = std::make_unique<BackendSystem<LA>>();
+        kept   = static_cast<BackendSystem<LA> *>(system.get());
+      }
+    typename LA::Matrix &A = kept->A;
+    typename LA::Vector  rhs(owned, comm), solution(owned, comm);
+    if (!reuse)
+      {
+        TimerOutput::Scope scope(timer, "Darcy: setup (sparsity, matrix)");
+        DynamicSparsityPattern dsp(relevant);
+        DoFTools::make_sparsity_pattern(dofs, dsp, constraints, false);
+        SparsityTools::distribute_sparsity_pattern(dsp, owned, comm, relevant);
+        A.reinit(owned, owned, dsp, comm);
+      }
     {
       TimerOutput::Scope scope(timer, "Darcy: assembly");
       const QGauss<3>          quadrature(fe_degree + 1);
@@ -305,20 +329,26 @@ namespace radiotwin
         cell->get_dof_indices(c.local_dof_indices[0]);
       };
       auto copier = [&](const Copy &c) {
-        constraints.distribute_local_to_global(c.matrices[0], c.vectors[0],
-                                               c.local_dof_indices[0], A, rhs);
+        if (reuse) // the local matrix still lifts the Dirichlet values into the rhs
+          constraints.distribute_local_to_global(c.vectors[0], c.local_dof_indices[0], rhs,
+                                                 c.matrices[0]);
+        else
+          constraints.distribute_local_to_global(c.matrices[0], c.vectors[0],
+                                                 c.local_dof_indices[0], A, rhs);
       };
       MeshWorker::mesh_loop(dofs.begin_active(), dofs.end(), cell_worker, copier, scratch, copy,
                             MeshWorker::assemble_own_cells);
-      A.compress(VectorOperation::add);
+      if (!reuse)
+        A.compress(VectorOperation::add);
       rhs.compress(VectorOperation::add);
     }
 
-    typename LA::AMG amg;
-    {
-      TimerOutput::Scope scope(timer, "Darcy: AMG setup");
-      LA::initialize(amg, A, amg_strong_threshold, amg_aggressive_levels, dofs, fe_degree);
-    }
+    typename LA::AMG &amg = kept->amg;
+    if (!reuse)
+      {
+        TimerOutput::Scope scope(timer, "Darcy: AMG setup");
+        LA::initialize(amg, A, amg_strong_threshold, amg_aggressive_levels, dofs, fe_degree);
+      }
     {
       TimerOutput::Scope scope(timer, "Darcy: CG solve");
       SolverControl control(max_iterations, relative_tolerance * rhs.l2_norm(), false, false);

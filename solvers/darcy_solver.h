@@ -79,6 +79,12 @@ namespace radiotwin
     void setup();
     /// Assemble, solve, and recover the velocity field.
     void solve();
+    /// The pressure alone. With `reuse_matrix`, only the right-hand side is assembled and the
+    /// matrix and AMG of the previous call are kept: for the network-tissue sweeps, where only
+    /// the vessel pressures of the line sources change.
+    void solve_pressure(bool reuse_matrix = false);
+    /// u = -K grad p from the current pressure (solve() does it).
+    void recover_velocity();
     /// Fluid balance and region statistics of the current solution (collective).
     DarcyDiagnostics diagnostics() const;
 
@@ -98,10 +104,15 @@ namespace radiotwin
     Backend backend() const { return linear_algebra; }
     unsigned int degree() const { return fe_degree; }
 
+    /// Base of the backend's matrix and AMG kept between solves (darcy_solver.cc).
+    struct LinearSystem
+    {
+      virtual ~LinearSystem() = default;
+    };
+
   private:
     template <class LA>
-    void solve_with();
-    void recover_velocity();
+    void solve_with(bool reuse_matrix);
 
     /// Right-hand side and reaction coefficient at one point: the weak form's data.
     struct PointData
@@ -145,5 +156,7 @@ namespace radiotwin
     const LineSources *                        line_sources = nullptr;
 
     unsigned int last_iterations = 0;
+
+    std::unique_ptr<LinearSystem> system; ///< matrix and AMG of the last solve
   };
 } // namespace radiotwin

@@ -368,24 +368,14 @@ namespace radiotwin
 
     if (mode != Representation::uniform && source_kind == "file")
       {
-        const auto relative = [&](std::string &name) {
-          if (!name.empty() && name[0] != '/')
-            {
-              const auto slash = file.filename().find_last_of('/');
-              if (slash != std::string::npos)
-                name = file.filename().substr(0, slash + 1) + name;
-            }
-        };
         if (network_file.empty())
           file.fail("Vessel network/Network file", "'Network source = file' needs a file");
-        relative(network_file);
-        relative(segments_file);
-        const bool csv = network_file.size() > 4 &&
-                         network_file.substr(network_file.size() - 4) == ".csv";
-        if (csv && segments_file.empty())
+        network_file  = file.resolve_path(network_file);
+        segments_file = file.resolve_path(segments_file);
+        if (csv_network() && segments_file.empty())
           file.fail("Vessel network/Segments file",
                     "a CSV nodes file needs its segments file");
-        for (const std::string &name : {network_file, csv ? segments_file : network_file})
+        for (const std::string &name : {network_file, csv_network() ? segments_file : network_file})
           if (!std::ifstream(name))
             file.fail(name == network_file ? "Vessel network/Network file" :
                                              "Vessel network/Segments file",
@@ -420,9 +410,7 @@ namespace radiotwin
     generator.cube_domain     = geometry.type() == Geometry::Type::sphere_in_cube;
     if (source_kind == "file")
       {
-        const bool csv = network_file.size() > 4 &&
-                         network_file.substr(network_file.size() - 4) == ".csv";
-        vessels = csv ? read_network_csv(network_file, segments_file) :
+        vessels = csv_network() ? read_network_csv(network_file, segments_file) :
                         read_network_vtp(network_file);
       }
     else
@@ -455,7 +443,8 @@ namespace radiotwin
         for (unsigned int j = 0; j < n; ++j)
           {
             const double t = (j + 0.5) / n;
-            all_points.push_back({a + t * (b - a), s, t, L / n});
+            all_points.push_back(
+              {a + t * (b - a), s, t, 2 * numbers::PI * vessels.segments[s].radius_m * L / n});
           }
       }
   }
@@ -543,7 +532,6 @@ namespace radiotwin
         }
 
     // This rank's points with their coefficients; replicated copies of what every rank needs.
-    point_region.assign(N, 0);
     fluid_coefficient.assign(N, 0.0);
     oncotic_term.assign(N, 0.0);
     for (unsigned int k = 0; k < N; ++k)
@@ -558,20 +546,18 @@ namespace radiotwin
           p.unit_point   = found[k].second;
           p.global_index = k;
           p.segment      = all_points[k].segment;
-          p.surface_m2   = 2 * numbers::PI * seg.radius_m * all_points[k].weight;
+          p.surface_m2   = all_points[k].surface_m2;
           // The necrotic core has no functional vessels (S/V = 0 there): no exchange.
           p.fluid_coefficient = c.vessel_surface_density > 0 ? Lp * p.surface_m2 : 0.0;
           p.permeability      = seg.permeability;
           oncotic_term[k] = c.oncotic_reflection *
                             (c.plasma_oncotic_pressure - c.interstitial_oncotic_pressure);
           fluid_coefficient[k] = p.fluid_coefficient;
-          point_region[k]      = region_index(cell->material_id());
           sources.add(*cell, p);
           owned_cells.push_back(cell);
         }
     Utilities::MPI::sum(fluid_coefficient, comm, fluid_coefficient);
     Utilities::MPI::sum(oncotic_term, comm, oncotic_term);
-    Utilities::MPI::sum(point_region, comm, point_region);
 
     // Network operator: Poiseuille conductances and the leakage coefficients.
     std::vector<double> G(vessels.n_segments());
@@ -600,8 +586,7 @@ namespace radiotwin
         for (unsigned int k = 0; k < N; ++k)
           {
             x[k]    = all_points[k].x;
-            area[k] = 2 * numbers::PI * vessels.segments[all_points[k].segment].radius_m *
-                      all_points[k].weight;
+            area[k] = all_points[k].surface_m2;
           }
         auto grid = std::make_shared<DensityGrid>(x, area, homogenisation_radius_m);
         tissue.set_network_vessels([grid](const Point<3> &p) { return (*grid)(p); },
@@ -699,7 +684,8 @@ namespace radiotwin
                 std::to_string(max_coupling_iterations) + " sweeps (relative change " +
                 std::to_string(change) + "); raise 'Vessel network/Maximum coupling iterations'");
             network_solve(p_tissue);
-            darcy.solve();
+            // Only the vessel pressures changed since the first sweep: keep matrix and AMG.
+            darcy.solve_pressure(it > 1);
             const std::vector<double> p_new = sample(darcy.dof_handler(), darcy.pressure());
             double diff = 0, scale = 1e-300;
             for (unsigned int k = 0; k < N; ++k)
@@ -710,6 +696,7 @@ namespace radiotwin
             change   = diff / scale;
             p_tissue = p_new;
           }
+        darcy.recover_velocity();
         // The network sees the final tissue pressure: its leakage is the tissue's source.
         network_solve(p_tissue);
         balance.iterations   = it;

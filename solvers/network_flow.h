@@ -172,16 +172,20 @@ namespace radiotwin
     {
       dealii::Point<3> x;
       unsigned int     segment;
-      double           t, weight;
+      double           t;          ///< position from node a (0) to node b (1)
+      double           surface_m2; ///< wall area 2 pi r w the point stands for (w: its length)
     };
     void create_samples();
+    bool csv_network() const
+    {
+      return network_file.size() > 4 && network_file.compare(network_file.size() - 4, 4, ".csv") == 0;
+    }
     dealii::TimerOutput &timing();
     void update_exchange_coefficients(const TissueProperties &tissue);
 
     Representation mode = Representation::uniform;
     std::string    source_kind = "generator";
     std::string    network_file, segments_file;
-    std::string    parameter_file_name;
     bool           fahraeus_lindqvist = true;
     double         blood_viscosity_Pa_s  = 3.5e-3;
     double         plasma_viscosity_Pa_s = 1.2e-3;
@@ -198,7 +202,6 @@ namespace radiotwin
     VesselNetwork        vessels;
     VesselDensityReport  density;
     std::vector<SamplePoint> all_points;  ///< replicated
-    std::vector<int>         point_region; ///< replicated region index of each point's cell
     LineSources              sources;      ///< this rank's points
     std::vector<dealii::Triangulation<3>::active_cell_iterator> owned_cells; ///< per owned point
     NetworkFlowSolver        flow;
@@ -206,6 +209,5 @@ namespace radiotwin
     std::vector<double>      oncotic_term;     ///< sigma_T (pi_v - pi_i) per point [Pa]
     std::vector<double>      fluid_coefficient; ///< replicated Lp 2 pi r w per point
     NetworkFlowDiagnostics   balance;
-    std::shared_ptr<std::function<double(const dealii::Point<3> &)>> sv_field;
   };
 } // namespace radiotwin

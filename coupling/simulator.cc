@@ -420,7 +420,8 @@ namespace radiotwin
                                               plasma->concentration_nM(t / units::h);
                 const auto  &y    = transport_->fields();
                 auto         flux = vessels_.segment_ligand_flux(transport_->dof_handler(),
-                                                                 {&y[0], &y[1]}, c_p[0] + c_p[1]);
+                                                                 {&y[0], &y[1]}, c_p[0] + c_p[1],
+                                                                 transport_->line_source_ligand_coefficients());
                 for (auto &f : flux)
                   f *= 1e3 * units::min; // nmol/s -> pmol/min
                 const std::string name =

@@ -288,20 +288,7 @@ namespace radiotwin
 
   std::array<double, 2> TumourBodyCoupling::conservation_defects() const
   {
-    std::array<double, 2> worst{{0, 0}};
-    for (std::size_t k = 0; k < result.times_h.size(); ++k)
-      {
-        const double t        = result.times_h[k];
-        const double injected = body.injected_hot_nmol(t) + body.injected_cold_nmol(t);
-        const double hot      = body.injected_hot_nmol(t);
-        if (injected > 0)
-          worst[0] = std::max(worst[0], std::abs(body.total_ligand(result.states[k]) +
-                                                 ledger.total_nmol[k] - injected) / injected);
-        if (hot > 0)
-          worst[1] = std::max(worst[1], std::abs(body.hot_plus_decayed(result.states[k]) +
-                                                 ledger.hot_plus_decayed_nmol[k] - hot) / hot);
-      }
-    return worst;
+    return body.conservation_defects(result, &ledger);
   }
 
   Json TumourBodyCoupling::write_outputs(const std::string &directory, const bool write_files) const

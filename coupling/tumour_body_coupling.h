@@ -69,11 +69,9 @@ namespace radiotwin
     const WholeBodyModel &model() const { return body; }
     /// The network's states and the PDE's scaled ligand at each record.
     const WholeBodyModel::Result &  records() const { return result; }
-    const WholeBodyModel::External &pde_ledger() const { return ledger; }
     /// Hot ligand of a tissue at record k, with the PDE's share for the coupled lesion [nmol].
     double tissue_hot_nmol(const std::string &key, std::size_t k) const;
     /// The coupled lesion's time-integrated activity [MBq h] and mean absorbed dose [Gy].
-    double lesion_tia_MBq_h() const { return lesion_tia; }
     const physics::DoseAccumulator &lesion_dose() const { return lesion_dose_Gy; }
     /// Mean number of Newton iterations per coupled step.
     double mean_iterations() const { return steps ? double(newton_iterations) / steps : 0.0; }

@@ -841,6 +841,26 @@ namespace radiotwin
     return result;
   }
 
+  std::array<double, 2> WholeBodyModel::conservation_defects(const Result &r,
+                                                             const External *external) const
+  {
+    std::array<double, 2> worst{{0, 0}};
+    for (std::size_t k = 0; k < r.times_h.size(); ++k)
+      {
+        const double t        = r.times_h[k];
+        const double hot_in   = injected_hot_nmol(t);
+        const double injected = hot_in + injected_cold_nmol(t);
+        const double total = total_ligand(r.states[k]) + (external ? external->total_nmol[k] : 0.0);
+        const double hot   = hot_plus_decayed(r.states[k]) +
+                           (external ? external->hot_plus_decayed_nmol[k] : 0.0);
+        if (injected > 0)
+          worst[0] = std::max(worst[0], std::abs(total - injected) / injected);
+        if (hot_in > 0)
+          worst[1] = std::max(worst[1], std::abs(hot - hot_in) / hot_in);
+      }
+    return worst;
+  }
+
   Json WholeBodyModel::write_outputs(const Result &r, const std::string &directory,
                                      const External *external) const
   {
@@ -875,7 +895,6 @@ namespace radiotwin
         occupancy << "," << t.key << "_occupancy";
     occupancy << "\n";
 
-    double worst_total = 0, worst_hot = 0;
     for (std::size_t k = 0; k < r.times_h.size(); ++k)
       {
         const auto &y  = r.states[k];
@@ -900,13 +919,8 @@ namespace radiotwin
                       << (y[net.amount(tis.bound_pool, 0)] + y[net.amount(tis.bound_pool, 1)]) /
                            tis.receptors_nmol;
         occupancy << "\n";
-        const double total = total_ligand(y) + (external ? external->total_nmol[k] : 0.0);
-        const double hot = hot_plus_decayed(y) + (external ? external->hot_plus_decayed_nmol[k] : 0.0);
-        if (injected_ligand > 0)
-          worst_total = std::max(worst_total, std::abs(total - injected_ligand) / injected_ligand);
-        if (injected_hot_nmol(t) > 0)
-          worst_hot = std::max(worst_hot, std::abs(hot - injected_hot_nmol(t)) / injected_hot_nmol(t));
       }
+    const auto [worst_total, worst_hot] = conservation_defects(r, external);
 
     const auto &y_end = r.states.back();
     std::optional<std::size_t> k24;

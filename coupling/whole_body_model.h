@@ -99,9 +99,7 @@ namespace radiotwin
     double activity_MBq_per_nmol() const { return radiotwin::activity_MBq_per_nmol(lambda); }
     double injected_hot_nmol(double until_h = 1e300) const;
     double injected_cold_nmol(double until_h = 1e300) const;
-    unsigned int urine_pool() const { return urine; }
     unsigned int released_pool() const { return released; }
-    double electron_energy_keV() const { return nuclide.electron_energy_keV; }
     /// Absorbed dose rate of 1 nmol of hot ligand in 1 kg, electrons deposited locally
     /// [Gy kg / (min nmol)].
     double dose_rate_Gy_kg_per_min_per_nmol() const
@@ -132,6 +130,11 @@ namespace radiotwin
     /// check. Called on one rank.
     Json write_outputs(const Result &result, const std::string &directory,
                        const External *external = nullptr) const;
+    /// Largest relative conservation defects over the records: |total ligand - injected| /
+    /// injected and |hot + decayed - injected hot| / injected hot, with the external ledger's
+    /// amounts counted in.
+    std::array<double, 2> conservation_defects(const Result &result,
+                                               const External *external = nullptr) const;
 
   private:
     Radionuclide nuclide;

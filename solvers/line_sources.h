@@ -30,10 +30,6 @@ namespace radiotwin
     double vessel_pressure   = 0; ///< p_v(x) - sigma_T (pi_v - pi_i) [Pa], from the network
     double leakage           = 0; ///< fluid leaving the vessel here [m^3/s] (last solve)
     double permeability      = 0; ///< solute wall permeability P [m/s]; NaN: region default
-    /// Ligand exchange of the point, J = ligand_in c_p - ligand_out c_i [m^3/s]: filled by
-    /// the transport solver's assembly (mutable: the Darcy solver owns the const view).
-    mutable double ligand_in  = 0;
-    mutable double ligand_out = 0;
   };
 
   class LineSources

@@ -621,8 +621,9 @@ namespace radiotwin
   std::vector<double> VesselCoupling::segment_ligand_flux(
     const DoFHandler<3> &dofs,
     const std::vector<const LinearAlgebra::distributed::Vector<double> *> &free_nM,
-    const double plasma_nM) const
+    const double plasma_nM, const std::vector<std::array<double, 2>> &coefficients) const
   {
+    AssertDimension(coefficients.size(), sources.points().size());
     std::vector<double> c_i(all_points.size(), 0.0), flux(all_points.size(), 0.0);
     for (const auto *field : free_nM)
       {
@@ -631,9 +632,11 @@ namespace radiotwin
           c_i[k] += values[k];
       }
     constexpr double litre_per_m3 = 1e3;
-    for (const auto &pt : sources.points())
-      flux[pt.global_index] =
-        (pt.ligand_in * plasma_nM - pt.ligand_out * c_i[pt.global_index]) * litre_per_m3;
+    for (unsigned int j = 0; j < sources.points().size(); ++j)
+      {
+        const unsigned int k = sources.points()[j].global_index;
+        flux[k] = (coefficients[j][0] * plasma_nM - coefficients[j][1] * c_i[k]) * litre_per_m3;
+      }
     Utilities::MPI::sum(flux, comm, flux);
     return per_segment(flux);
   }

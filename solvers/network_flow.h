@@ -154,12 +154,14 @@ namespace radiotwin
     /// to DIR/NAME.vtp on rank 0.
     void write_vtp(const std::string &file, const std::vector<NetworkField> &extra = {}) const;
     /// Ligand flux through the wall of each segment [nmol/s] (line sources; replicated):
-    /// sum over its points of ligand_in c_p - ligand_out c_i(x_k), with c_i the free ligand
-    /// per interstitial fluid [nmol/L] given as fields on `dofs` (summed over the vectors).
+    /// sum over its points of in c_p - out c_i(x_k), with (in, out) per point of
+    /// line_sources() [m^3/s] (the transport solver's) and c_i the free ligand per
+    /// interstitial fluid [nmol/L] given as fields on `dofs` (summed over the vectors).
     std::vector<double>
     segment_ligand_flux(const dealii::DoFHandler<3> &dofs,
                         const std::vector<const dealii::LinearAlgebra::distributed::Vector<double> *> &free_nM,
-                        double plasma_nM) const;
+                        double plasma_nM,
+                        const std::vector<std::array<double, 2>> &coefficients) const;
     /// Per-segment sum of per-point values (replicated vectors indexed like sample()).
     std::vector<double> per_segment(const std::vector<double> &per_point) const;
 

@@ -95,6 +95,12 @@ namespace radiotwin
     /// Nodal fields [nmol/L]: 0 free hot, 1 free cold, 2 bound hot, 3 bound cold,
     /// 4 internalised hot, 5 internalised cold (free per fluid, others per tissue volume).
     const std::array<VectorType, 6> &fields() const { return y; }
+    /// Per line-source point of the Darcy solver (vessel networks): the ligand exchange
+    /// J = in c_p - out c_i [m^3/s] of the point, as assembled into the nodal coefficients.
+    const std::vector<std::array<double, 2>> &line_source_ligand_coefficients() const
+    {
+      return line_ligand;
+    }
     const VectorType &nodal_porosity() const { return porosity; }
     const VectorType &nodal_receptors() const { return receptors; }
     double decay_constant_per_s() const { return kinetics.lambda; }
@@ -129,6 +135,7 @@ namespace radiotwin
     std::array<double, 2> content(const std::array<VectorType, 6> &state) const;
     std::array<double, 2> content() const { return content(y); }
 
+    std::vector<std::array<double, 2>> line_ligand;
     const DarcySolver &     darcy;
     const TissueProperties &tissue;
     dealii::TimerOutput &   timer;

@@ -1,4 +1,5 @@
 #include "coupling/plasma_input.h"
+#include "coupling/numeric_table.h"
 
 #include <deal.II/base/utilities.h>
 
@@ -72,45 +73,11 @@ namespace radiotwin
 
   TablePlasmaInput::TablePlasmaInput(const std::string &filename, const std::string &where)
   {
-    std::ifstream in(filename);
-    if (!in)
-      throw InputError(where + ": cannot open plasma table '" + filename + "' (missing or unreadable)");
-    std::string line;
-    unsigned int number = 0;
-    while (std::getline(in, line))
+    for (const NumericRow &row : read_numeric_table(filename, 3, "time_h, hot_nM, cold_nM",
+                                                      "plasma table of " + where))
       {
-        ++number;
-        const auto hash = line.find('#');
-        if (hash != std::string::npos)
-          line = line.substr(0, hash);
-        if (Utilities::trim(line).empty())
-          continue;
-        const std::string at = filename + ":" + std::to_string(number) + ": ";
-        std::vector<double> v;
-        bool numeric = true;
-        for (const auto &field : Utilities::split_string_list(line, ','))
-          {
-            try
-              {
-                std::size_t used = 0;
-                v.push_back(std::stod(field, &used));
-                numeric &= used == field.size() && std::isfinite(v.back());
-              }
-            catch (const std::exception &)
-              {
-                numeric = false;
-              }
-          }
-        if (!numeric)
-          {
-            if (times.empty() && number == 1)
-              continue; // the header
-            throw InputError(at + "expected three numbers 'time_h, hot_nM, cold_nM', got '" +
-                             Utilities::trim(line) + "' (plasma table of " + where + ")");
-          }
-        if (v.size() != 3)
-          throw InputError(at + "expected three numbers 'time_h, hot_nM, cold_nM', got " +
-                           std::to_string(v.size()) + " (plasma table of " + where + ")");
+        const std::string at = filename + ":" + std::to_string(row.line) + ": ";
+        const auto &      v  = row.values;
         if (!times.empty() && v[0] <= times.back())
           throw InputError(at + "time " + Utilities::to_string(v[0]) +
                            " h is not after the previous row's " +

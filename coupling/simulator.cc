@@ -62,6 +62,8 @@ namespace radiotwin
     DarcySolver::declare_parameters(prm);
     VesselCoupling::declare_parameters(prm);
     TransportSolver::declare_parameters(prm);
+    OxygenSolver::declare_parameters(prm);
+    DoseCalculator::declare_parameters(prm);
     PlasmaInput::declare_parameters(prm);
     TumourBodyCoupling::declare_parameters(prm);
     prm.enter_subsection("Output");
@@ -70,6 +72,10 @@ namespace radiotwin
                       "working directory). Empty: results/<name of the parameter file>.");
     prm.declare_entry("Write VTU", "true", Patterns::Bool(),
                       "Write the fields as .pvtu/.vtu with a .pvd record for ParaView.");
+    prm.declare_entry("Plot DVH", "true", Patterns::Bool(),
+                      "After a transport run, draw dvh.png from the DVH tables with "
+                      "postprocessing/plot_dvh.py (python3 with matplotlib; skipped with a "
+                      "notice when missing).");
     prm.declare_entry("Profile points", "201", Patterns::Integer(2, 100000),
                       "Number of sample points of the line profile radial_profile.csv, from the "
                       "tumour centre outwards. Range: 2-100000.");
@@ -103,6 +109,7 @@ namespace radiotwin
     if (directory.empty())
       directory = "results/" + stem(file.filename());
     write_vtu      = prm.get_bool("Write VTU");
+    plot_dvh       = prm.get_bool("Plot DVH");
     profile_points = prm.get_integer("Profile points");
     const auto dir = Utilities::string_to_double(Utilities::split_string_list(prm.get("Profile direction")));
     for (unsigned int d = 0; d < 3; ++d)
@@ -134,18 +141,32 @@ namespace radiotwin
     // Created last: a TimerOutput destroyed while an exception is in flight prints a
     // warning, which would spoil the one-line message of bad input.
     timer = std::make_unique<TimerOutput>(comm, pcout, TimerOutput::never, TimerOutput::wall_times);
-    darcy_ = std::make_unique<DarcySolver>(triangulation, tissue, *timer);
-    vessels_.attach_timer(*timer);
-    darcy_->parse_parameters(prm, file);
-    prm.enter_subsection("Transport");
-    transport_enabled = prm.get_bool("Enabled");
-    prm.leave_subsection();
-    if (transport_enabled)
+    try
       {
-        if (!coupling.enabled())
-          plasma = PlasmaInput::create(prm, file);
-        transport_ = std::make_unique<TransportSolver>(*darcy_, tissue, *timer);
-        transport_->parse_parameters(prm, file);
+        darcy_ = std::make_unique<DarcySolver>(triangulation, tissue, *timer);
+        vessels_.attach_timer(*timer);
+        darcy_->parse_parameters(prm, file);
+        oxygen_ = std::make_unique<OxygenSolver>(*darcy_, tissue, *timer);
+        oxygen_->parse_parameters(prm, file);
+        prm.enter_subsection("Transport");
+        transport_enabled = prm.get_bool("Enabled");
+        prm.leave_subsection();
+        if (transport_enabled)
+          {
+            if (!coupling.enabled())
+              plasma = PlasmaInput::create(prm, file);
+            transport_ = std::make_unique<TransportSolver>(*darcy_, tissue, *timer);
+            transport_->parse_parameters(prm, file);
+            dose_ = std::make_unique<DoseCalculator>(*transport_, *timer);
+            dose_->parse_parameters(prm, file);
+          }
+      }
+    catch (...)
+      {
+        // A part rejected its parameters: drop the timer here, where the exception is
+        // caught, so that it cannot print its in-flight warning over the one-line message.
+        timer.reset();
+        throw;
       }
   }
 
@@ -239,11 +260,23 @@ namespace radiotwin
                       diagnostics.outflow_gradient / units::uL_per_min);
     darcy_summary.set("fluid_balance_relative_defect", diagnostics.balance_defect());
 
+    Json oxygen_summary;
+    if (oxygen_->enabled())
+      oxygen_summary = run_oxygen();
+
     if (write_vtu)
       {
         TimerOutput::Scope scope(*timer, "Output: VTU");
         PvdRecord record(directory, "radiotwin");
-        const std::string pvtu = write_darcy_fields(*darcy_, tissue, directory, "darcy", 0, 0.0);
+        std::vector<NodalField> extra;
+        OxygenSolver::VectorType hypoxic;
+        if (oxygen_->enabled())
+          {
+            hypoxic = oxygen_->hypoxic_indicator();
+            extra   = {{&oxygen_->dof_handler(), &oxygen_->po2_mmHg(), "pO2_mmHg"},
+                       {&oxygen_->dof_handler(), &hypoxic, "hypoxic"}};
+          }
+        const std::string pvtu = write_darcy_fields(*darcy_, tissue, directory, "darcy", 0, 0.0, extra);
         record.add(0.0, pvtu, comm);
       }
 
@@ -280,6 +313,8 @@ namespace radiotwin
     summary_.set("darcy", darcy_summary);
     if (vessels_.uses_network())
       summary_.set("vessel_network", network_summary);
+    if (oxygen_->enabled())
+      summary_.set("oxygen", oxygen_summary);
     if (verify_baxter_jain)
       summary_.set("verification", verification);
     if (transport_enabled)
@@ -308,8 +343,68 @@ namespace radiotwin
           << "radial_profile.csv)" << std::endl;
   }
 
+  Json Simulator::run_oxygen()
+  {
+    const bool lines = vessels_.representation() == VesselCoupling::Representation::line_sources;
+    if (lines)
+      vessels_.solve_oxygen(*oxygen_, oxygen_->blood_inlet_po2(), oxygen_->blood_falls_along_flow(),
+                            oxygen_->blood_capacity_per_mmHg());
+    else
+      {
+        oxygen_->setup();
+        oxygen_->solve();
+      }
+    const OxygenDiagnostics d = oxygen_->diagnostics();
+    const auto             &thresholds = oxygen_->hypoxia_thresholds_mmHg();
+    const unsigned int      tumour     = region_index(material_id(Region::tumour));
+    pcout << "  oxygen: " << oxygen_->n_dofs() << " DoFs, " << d.newton_iterations
+          << " Newton steps (" << d.linear_iterations << " CG)";
+    if (lines && oxygen_->blood_falls_along_flow())
+      pcout << ", " << vessels_.oxygen_iterations() << " network-tissue sweeps";
+    pcout << "; tumour pO2 mean " << d.mean[tumour] << " mmHg, hypoxic (< " << thresholds[0]
+          << " mmHg) " << 100 * d.hypoxic_fraction[tumour][0] << " %" << std::endl;
+
+    Json j;
+    j.set("dofs", static_cast<unsigned long long>(oxygen_->n_dofs()));
+    j.set("newton_iterations", d.newton_iterations);
+    j.set("cg_iterations_total", d.linear_iterations);
+    j.set("newton_final_relative_residual", d.final_residual);
+    j.set("hypoxia_threshold_mmHg", thresholds[0]);
+    j.set("severe_hypoxia_threshold_mmHg", thresholds[1]);
+    // Oxygen volumes per time: mmHg m^3/s times the solubility -> mL O2/min.
+    const double to_uL_O2_per_min = oxygen_->solubility() / (units::uL / units::min);
+    j.set("vessel_supply_uL_O2_per_min", d.supply * to_uL_O2_per_min);
+    j.set("consumption_uL_O2_per_min", d.consumption * to_uL_O2_per_min);
+    j.set("boundary_inflow_uL_O2_per_min", d.boundary_inflow * to_uL_O2_per_min);
+    j.set("oxygen_balance_relative_defect", d.balance_defect());
+    if (lines)
+      {
+        const auto &blood = vessels_.blood_po2();
+        j.set("blood_pO2_min_mmHg", *std::min_element(blood.begin(), blood.end()));
+        j.set("blood_pO2_max_mmHg", *std::max_element(blood.begin(), blood.end()));
+        j.set("network_tissue_sweeps", vessels_.oxygen_iterations());
+      }
+    Json regions;
+    for (const Region r : geometry_.regions())
+      {
+        const unsigned int i = region_index(material_id(r));
+        Json               jr;
+        jr.set("pO2_mean_mmHg", d.mean[i]);
+        jr.set("pO2_min_mmHg", d.min[i]);
+        jr.set("pO2_max_mmHg", d.max[i]);
+        jr.set("hypoxic_fraction", d.hypoxic_fraction[i][0]);
+        jr.set("severely_hypoxic_fraction", d.hypoxic_fraction[i][1]);
+        regions.set(region_key(r), jr);
+      }
+    j.set("regions", regions);
+    return j;
+  }
+
   Json Simulator::run_transport()
   {
+    if (oxygen_->receptor_factor_of_po2())
+      transport_->set_receptor_po2_factor(oxygen_->dof_handler(), oxygen_->po2_mmHg(),
+                                          oxygen_->receptor_factor_of_po2());
     transport_->setup();
     const bool   coupled    = coupling.enabled();
     const double a_per_nmol = activity_MBq_per_nmol(transport_->decay_constant_per_s() * 60.0);
@@ -327,6 +422,16 @@ namespace radiotwin
                                                coupling.model().activity_MBq_per_nmol()
               << " MBq injected" << std::endl;
       }
+    if (oxygen_->enabled())
+      dose_->set_oxygen(oxygen_->dof_handler(), oxygen_->po2_mmHg(),
+                        oxygen_->hypoxia_thresholds_mmHg()[0]);
+    dose_->setup(darcy_->mapping(), a_per_nmol);
+    if (dose_->uses_kernel())
+      pcout << "  dose-point kernel: " << dose_->n_kernel_weights() << " neighbour weights"
+            << std::endl;
+    OxygenSolver::VectorType hypoxic;
+    if (oxygen_->enabled())
+      hypoxic = oxygen_->hypoxic_indicator();
     PvdRecord    record(directory, "transport");
     PvdRecord    network_record(directory, "vessel_network");
     std::ostringstream csv;
@@ -389,6 +494,7 @@ namespace radiotwin
             out[s] += b.boundary_outflow[s];
             released[s] += b.released[s];
           }
+        dose_->advance(step);
         const auto new_content = transport_->region_content();
         for (unsigned int r = 0; r < 3; ++r) // trapezoidal time integral of activity
           tia[r] += 0.5 * (hot_activity(content, r) + hot_activity(new_content, r)) * step / units::h;
@@ -410,8 +516,21 @@ namespace radiotwin
           {
             TimerOutput::Scope scope(*timer, "Output: VTU");
             write_row(t, content);
+            const auto dose_rate = dose_->dose_rate_Gy_per_h();
+            const auto dose = dose_->dose_Gy();
+            const auto bed = dose_->bed_Gy(), bed_h = dose_->bed_hypoxia_adjusted_Gy();
+            const auto &tdofs = transport_->dof_handler();
+            std::vector<NodalField> extra = {{&tdofs, &dose_rate, "dose_rate_Gy_per_h"},
+                                             {&tdofs, &dose, "dose_Gy"},
+                                             {&tdofs, &bed, "bed_Gy"},
+                                             {&tdofs, &bed_h, "bed_hypoxia_adjusted_Gy"}};
+            if (oxygen_->enabled())
+              {
+                extra.push_back({&oxygen_->dof_handler(), &oxygen_->po2_mmHg(), "pO2_mmHg"});
+                extra.push_back({&oxygen_->dof_handler(), &hypoxic, "hypoxic"});
+              }
             const std::string pvtu = write_transport_fields(*transport_, darcy_->mapping(), a_per_nmol,
-                                                            directory, counter++, t / units::h);
+                                                            directory, counter++, t / units::h, extra);
             record.add(t / units::h, pvtu, comm);
             if (vessels_.representation() == VesselCoupling::Representation::line_sources)
               {
@@ -474,10 +593,45 @@ namespace radiotwin
         regions.set(region_key(r), jr);
       }
     j.set("regions", regions);
+    j.set("dosimetry", dosimetry_summary(tia));
     j.set("transvascular_net_uptake_nmol", in[0] + in[1]);
     j.set("lymphatic_loss_nmol", lymph[0] + lymph[1]);
     j.set("boundary_outflow_nmol", out[0] + out[1]);
     j.set("released_nmol", released[0] + released[1]);
+    return j;
+  }
+
+  Json Simulator::dosimetry_summary(const std::array<double, 3> &tia_MBq_h)
+  {
+    const auto report = dose_->report(geometry_);
+    Json       j;
+    j.set("energy_deposition", dose_->uses_kernel() ? "dose point kernel" : "local");
+    // Energy check: the dose fields against the time-integrated activity of the region
+    // totals (both trapezoidal in time; exact for local deposition and for the kernel).
+    const double emitted_J = (tia_MBq_h[0] + tia_MBq_h[1] + tia_MBq_h[2]) * 1e6 * units::h *
+                             dose_->electron_energy_J();
+    j.set("energy_emitted_J", emitted_J);
+    j.set("energy_deposited_J", report.energy_deposited_J);
+    j.set("energy_balance_relative_defect",
+          emitted_J > 0 ? std::abs(report.energy_deposited_J - emitted_J) / emitted_J : 0.0);
+    j.set("target_bed_Gy", dose_->target_bed());
+    j.set("sets", report.sets);
+    if (Utilities::MPI::this_mpi_process(comm) == 0)
+      {
+        write_file_atomically(directory + "/dvh.csv", report.dvh_dose_csv);
+        write_file_atomically(directory + "/dvh_bed_hypoxia_adjusted.csv", report.dvh_bed_csv);
+        if (plot_dvh)
+          {
+            // The plot is a convenience: a missing python3/matplotlib is a notice, not an error.
+            const std::string command = RADIOTWIN_PYTHON " " RADIOTWIN_SOURCE_DIR
+                                        "/postprocessing/plot_dvh.py '" + directory +
+                                        "' > '" + directory + "/plot_dvh.log' 2>&1";
+            if (std::system(command.c_str()) != 0)
+              std::cout << "  notice: dvh.png not drawn (see " << directory
+                        << "/plot_dvh.log; python3 with matplotlib is needed)" << std::endl;
+          }
+      }
+    j.set("dvh_files", "dvh.csv, dvh_bed_hypoxia_adjusted.csv");
     return j;
   }
 
@@ -519,7 +673,25 @@ namespace radiotwin
     j.set("coupling_final_relative_change", b.final_change);
     {
       TimerOutput::Scope scope(*timer, "Output: vessel network");
-      vessels_.write_vtp(directory + "/vessel_network.vtp");
+      std::vector<NetworkField> extra;
+      if (oxygen_->enabled() &&
+          vessels_.representation() == VesselCoupling::Representation::line_sources)
+        {
+          // Blood pO2 (segment mean over its points) and the oxygen each segment gives.
+          const auto  tissue_po2 = vessels_.replicate(oxygen_->line_source_po2());
+          const auto  g          = vessels_.replicate(oxygen_->line_source_oxygen_conductance());
+          const auto &blood      = vessels_.blood_po2();
+          std::vector<double> supply(blood.size()), ones(blood.size(), 1.0);
+          for (std::size_t k = 0; k < blood.size(); ++k)
+            supply[k] = g[k] * (blood[k] - tissue_po2[k]) / (units::nL_per_min);
+          auto       mean  = vessels_.per_segment(blood);
+          const auto count = vessels_.per_segment(ones);
+          for (std::size_t s = 0; s < mean.size(); ++s)
+            mean[s] = count[s] > 0 ? mean[s] / count[s] : std::nan("");
+          extra = {{"blood_pO2_mmHg", mean},
+                   {"oxygen_supply_nL_O2_per_min", vessels_.per_segment(supply)}};
+        }
+      vessels_.write_vtp(directory + "/vessel_network.vtp", extra);
       j.set("file", "vessel_network.vtp");
     }
     return j;

@@ -18,7 +18,9 @@
 #include "coupling/plasma_input.h"
 #include "coupling/tumour_body_coupling.h"
 #include "solvers/darcy_solver.h"
+#include "solvers/dose_calculator.h"
 #include "solvers/network_flow.h"
+#include "solvers/oxygen_solver.h"
 #include "solvers/transport_solver.h"
 
 namespace radiotwin
@@ -41,6 +43,8 @@ namespace radiotwin
     const VesselCoupling &  vessels() const { return vessels_; }
     const Json &            summary() const { return summary_; }
     const TransportSolver * transport() const { return transport_.get(); }
+    const OxygenSolver &    oxygen() const { return *oxygen_; }
+    const DoseCalculator *  dose() const { return dose_.get(); }
     /// Largest per-step relative balance defect of the transport run (0 without transport).
     double transport_balance_defect() const { return worst_transport_defect; }
     /// The tumour-body coupling (enabled() tells whether this run used it).
@@ -51,8 +55,13 @@ namespace radiotwin
     void write_profile_and_verification(Json &darcy_summary, Json &verification);
     /// Vessel network summary (and its .vtp) after the flow solve.
     Json vessel_network_summary();
-    /// The transport time loop: fields at the output times, region totals, balances.
+    /// Tissue oxygen (with the network's blood pO2 where there is one) and its summary.
+    Json run_oxygen();
+    /// The transport time loop: fields at the output times, region totals, balances, and
+    /// the dose fields accumulated with it.
     Json run_transport();
+    /// Dose statistics, DVH files (and their plot) after the time loop.
+    Json dosimetry_summary(const std::array<double, 3> &tia_MBq_h);
 
     MPI_Comm                  comm;
     dealii::ConditionalOStream pcout;
@@ -75,6 +84,9 @@ namespace radiotwin
     VesselCoupling                                  vessels_;
     bool                                            transport_enabled = false;
     std::unique_ptr<TransportSolver>                transport_;
+    std::unique_ptr<OxygenSolver>                   oxygen_;
+    std::unique_ptr<DoseCalculator>                 dose_;
+    bool                                            plot_dvh = true;
     std::unique_ptr<PlasmaInput>                    plasma;   ///< uncoupled runs
     TumourBodyCoupling                              coupling; ///< coupled runs
     DarcyDiagnostics                                diagnostics;

@@ -50,3 +50,18 @@ namespace radiotwin::physics
     double bed_Gy() const { return alpha_beta_Gy > 0 ? D + 2 * I / alpha_beta_Gy : D; }
   };
 } // namespace radiotwin::physics
+
+namespace radiotwin::physics
+{
+  /// BED of a dose D with Lea-Catcheside integral I = int Ddot Q dt (DoseAccumulator) in
+  /// tissue whose radiosensitivities are alpha/OER_alpha and beta/OER_beta^2 (section 6):
+  /// the effect alpha D/OER_a + 2 beta I/OER_b^2, expressed as the BED that gives the same
+  /// effect in oxygenated tissue. OER = 1 gives the plain BED.
+  inline double bed_hypoxia_adjusted_Gy(const double D_Gy, const double I_Gy2,
+                                        const double alpha_beta_Gy, const double oer_alpha,
+                                        const double oer_beta)
+  {
+    const double quadratic = alpha_beta_Gy > 0 ? 2 * I_Gy2 / alpha_beta_Gy : 0.0;
+    return D_Gy / oer_alpha + quadratic / (oer_beta * oer_beta);
+  }
+} // namespace radiotwin::physics

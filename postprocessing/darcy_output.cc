@@ -57,7 +57,8 @@ namespace radiotwin
 
   std::string write_darcy_fields(const DarcySolver &darcy, const TissueProperties &tissue,
                                  const std::string &directory, const std::string &name,
-                                 const unsigned int counter, const double time_h)
+                                 const unsigned int counter, const double time_h,
+                                 const std::vector<NodalField> &extra)
   {
     const auto &tria = darcy.dof_handler().get_triangulation();
     const MPI_Comm comm = darcy.dof_handler().get_communicator();
@@ -86,6 +87,8 @@ namespace radiotwin
                         std::vector<std::string>(3, "velocity_um_per_s"),
                         std::vector<DataComponentInterpretation::DataComponentInterpretation>(
                           3, DataComponentInterpretation::component_is_part_of_vector));
+    for (const auto &f : extra)
+      out.add_data_vector(*f.dofs, *f.values, f.name);
     out.add_data_vector(region, "region", DataOut<3>::type_cell_data);
     out.add_data_vector(rank, "mpi_rank", DataOut<3>::type_cell_data);
     out.build_patches(darcy.mapping(), darcy.degree(), DataOut<3>::curved_inner_cells);

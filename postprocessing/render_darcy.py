@@ -12,9 +12,11 @@ coloured by blood pressure [mmHg].
 import os
 import sys
 
-from paraview.simple import (Clip, ColorBy, GetActiveViewOrCreate, GetColorTransferFunction,
-                             GetScalarBar, Glyph, Hide, PVDReader, ResetCamera, SaveScreenshot,
-                             Show, Slice, XMLPolyDataReader)
+from paraview.simple import (ColorBy, Glyph, Hide, PVDReader, ResetCamera, SaveScreenshot, Show,
+                             XMLPolyDataReader)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pv_common import colour, look_down_z, midplane, show_lines, vessel_slab, white_view  # noqa: E402
 
 if len(sys.argv) < 2:
     sys.exit(__doc__)
@@ -24,65 +26,28 @@ os.makedirs(out, exist_ok=True)
 
 reader = PVDReader(FileName=os.path.join(results, "radiotwin.pvd"))
 reader.UpdatePipeline()
-midplane = Slice(Input=reader)
-midplane.SliceType.Normal = [0.0, 0.0, 1.0]
-midplane.SliceType.Origin = [0.0, 0.0, 0.0]
-
-view = GetActiveViewOrCreate("RenderView")
-view.ViewSize = [900, 800]
-view.OrientationAxesVisibility = 0
-view.Background = [1.0, 1.0, 1.0]
-try:  # ParaView >= 5.10 uses palettes; keep a white background regardless
-    view.UseColorPaletteForBackground = 0
-except AttributeError:
-    pass
+midplane_slice = midplane(reader, 0.0)
+view = white_view([900, 800])
 
 network_file = os.path.join(results, "vessel_network.vtp")
 network = XMLPolyDataReader(FileName=network_file) if os.path.exists(network_file) else None
 if network is not None:
     # The vessels in a slab |z| < 0.1 mm around the slice, as black lines above it.
-    above = Clip(Input=network, ClipType="Plane")
-    above.ClipType.Origin = [0.0, 0.0, -1e-4]
-    above.ClipType.Normal = [0.0, 0.0, 1.0]
-    above.Invert = 0
-    slab = Clip(Input=above, ClipType="Plane")
-    slab.ClipType.Origin = [0.0, 0.0, 1e-4]
-    slab.ClipType.Normal = [0.0, 0.0, 1.0]
-    slab_display = Show(slab, view)
-    slab_display.ColorArrayName = ["POINTS", ""]
-    slab_display.AmbientColor = slab_display.DiffuseColor = [0.0, 0.0, 0.0]
-    slab_display.LineWidth = 1.5
-    slab_display.Position = [0.0, 0.0, 2e-4]  # drawn in front of the slice
-
-
-def colour(display, field, title, preset, vector=False):
-    """Colour a display by a point field with a titled scalar bar (black text on white)."""
-    ColorBy(display, ("POINTS", field, "Magnitude") if vector else ("POINTS", field))
-    lut = GetColorTransferFunction(field)
-    lut.ApplyPreset(preset, True)
-    display.RescaleTransferFunctionToDataRange(True, False)
-    display.SetScalarBarVisibility(view, True)
-    bar = GetScalarBar(lut, view)
-    bar.Title = title
-    bar.ComponentTitle = ""
-    bar.TitleColor = [0, 0, 0]
-    bar.LabelColor = [0, 0, 0]
+    slab = vessel_slab(network, 0.0, 1e-4)
+    show_lines(slab, view, (0.0, 0.0, 0.0), 1.5)
 
 
 def save(field, title, filename, vector=False):
-    display = Show(midplane, view)
-    colour(display, field, title, "Viridis (matplotlib)", vector)
-    view.CameraPosition = [0, 0, 1]
-    view.CameraFocalPoint = [0, 0, 0]
-    view.CameraViewUp = [0, 1, 0]
-    ResetCamera(view)
+    display = Show(midplane_slice, view)
+    colour(display, view, field, title, "Viridis (matplotlib)", vector)
+    look_down_z(view)
     SaveScreenshot(os.path.join(out, filename), view, ImageResolution=[900, 800])
-    Hide(midplane, view)
+    Hide(midplane_slice, view)
 
 
 save("ifp_mmHg", "IFP [mmHg]", "ifp_midplane.png")
 
-arrows = Glyph(Input=midplane, GlyphType="Arrow")
+arrows = Glyph(Input=midplane_slice, GlyphType="Arrow")
 arrows.OrientationArray = ["POINTS", "velocity_um_per_s"]
 # Arrows scaled by |u| (the longest 8 % of the domain): where the fluid is still, no arrow.
 arrows.ScaleArray = ["POINTS", "velocity_um_per_s"]
@@ -101,7 +66,7 @@ if network is not None:
     Hide(arrows, view)
     Hide(slab, view)
     display = Show(network, view)
-    colour(display, "blood_pressure_mmHg", "blood pressure [mmHg]", "Cool to Warm")
+    colour(display, view, "blood_pressure_mmHg", "blood pressure [mmHg]", "Cool to Warm")
     view.CameraPosition = [1, 0.6, 0.8]
     view.CameraFocalPoint = [0, 0, 0]
     view.CameraViewUp = [0, 0, 1]

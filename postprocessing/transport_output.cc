@@ -9,7 +9,7 @@ namespace radiotwin
   std::string write_transport_fields(const TransportSolver &transport, const Mapping<3> &mapping,
                                      const double activity_MBq_per_nmol,
                                      const std::string &directory, const unsigned int counter,
-                                     const double time_h)
+                                     const double time_h, const std::vector<NodalField> &extra)
   {
     const auto &y   = transport.fields();
     const auto &phi = transport.nodal_porosity();
@@ -21,8 +21,8 @@ namespace radiotwin
         activity(i) = (phi(i) * y[0](i) + y[2](i) + y[4](i)) * activity_MBq_per_nmol / 1000.0;
         occupancy(i) = R0(i) > 0 ? (y[2](i) + y[3](i)) / R0(i) : 0.0;
       }
-    activity.update_ghost_values();
-    occupancy.update_ghost_values();
+    transport.distribute_constraints(activity);
+    transport.distribute_constraints(occupancy);
 
     DataOut<3> out;
     out.attach_dof_handler(transport.dof_handler());
@@ -33,6 +33,8 @@ namespace radiotwin
       out.add_data_vector(y[k], names[k]);
     out.add_data_vector(activity, "activity_MBq_per_mL");
     out.add_data_vector(occupancy, "receptor_occupancy");
+    for (const auto &f : extra)
+      out.add_data_vector(*f.dofs, *f.values, f.name);
     out.build_patches(mapping, 1);
     DataOutBase::VtkFlags flags(time_h, counter);
     flags.compression_level = DataOutBase::VtkFlags::ZlibCompressionLevel::best_speed;

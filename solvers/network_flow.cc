@@ -8,6 +8,7 @@
 #include <deal.II/numerics/rtree.h>
 
 #include <algorithm>
+#include <numeric>
 #include <climits>
 #include <cmath>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include "coupling/input_error.h"
 #include "physics/units.h"
 #include "solvers/darcy_solver.h"
+#include "solvers/oxygen_solver.h"
 
 namespace radiotwin
 {
@@ -724,6 +726,112 @@ namespace radiotwin
     const auto &p = flow.node_pressure();
     balance.min_pressure = *std::min_element(p.begin(), p.end());
     balance.max_pressure = *std::max_element(p.begin(), p.end());
+  }
+
+  std::vector<double> VesselCoupling::replicate(const std::vector<double> &per_owned_point) const
+  {
+    AssertDimension(per_owned_point.size(), sources.points().size());
+    std::vector<double> all(all_points.size(), 0.0);
+    for (unsigned int j = 0; j < per_owned_point.size(); ++j)
+      all[sources.points()[j].global_index] = per_owned_point[j];
+    Utilities::MPI::sum(all, comm, all);
+    return all;
+  }
+
+  std::vector<double> VesselCoupling::march_blood_po2(const std::vector<double> &tissue_po2,
+                                                      const std::vector<double> &g,
+                                                      const double inlet_mmHg,
+                                                      const double capacity) const
+  {
+    const unsigned int n_nodes = vessels.n_nodes(), n_seg = vessels.n_segments();
+    const auto &       p       = flow.node_pressure();
+    const auto         q       = flow.segment_flow();
+    // Points of each segment in the order of the flow.
+    std::vector<std::vector<unsigned int>> on_segment(n_seg);
+    for (unsigned int k = 0; k < all_points.size(); ++k)
+      on_segment[all_points[k].segment].push_back(k);
+    // Blood flows down the pressure gradient: visiting the nodes by decreasing pressure
+    // visits every segment after its upstream node.
+    std::vector<unsigned int> order(n_nodes);
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(), [&](unsigned int a, unsigned int b) { return p[a] > p[b]; });
+    std::vector<std::vector<unsigned int>> leaving(n_nodes);
+    std::vector<double> mixed_O2(n_nodes, 0.0), mixed_flow(n_nodes, 0.0);
+    for (unsigned int s = 0; s < n_seg; ++s)
+      {
+        const auto &seg = vessels.segments[s];
+        leaving[p[seg.node_a] >= p[seg.node_b] ? seg.node_a : seg.node_b].push_back(s);
+      }
+    std::vector<double> blood(all_points.size(), 0.0);
+    for (const unsigned int node : order)
+      {
+        // Flow-weighted mixing of what arrives; inlets and stagnant nodes get the inlet value.
+        const double P_node = mixed_flow[node] > 0 ? mixed_O2[node] / mixed_flow[node] : inlet_mmHg;
+        for (const unsigned int s : leaving[node])
+          {
+            const auto & seg     = vessels.segments[s];
+            const bool   forward = node == seg.node_a;
+            auto &       pts     = on_segment[s];
+            std::sort(pts.begin(), pts.end(), [&](unsigned int a, unsigned int b) {
+              return forward ? all_points[a].t < all_points[b].t : all_points[a].t > all_points[b].t;
+            });
+            const double QC = std::abs(q[s]) * capacity; // [m^3 O2 /(s mmHg)]
+            double       P  = P_node;
+            for (const unsigned int k : pts)
+              {
+                // Implicit in the point's loss: the blood ends between its inflow value and
+                // the tissue's, whatever the flow (oxygen lost = QC (P_in - P) = g (P - P_t)).
+                P        = QC + g[k] > 0 ? (QC * P + g[k] * tissue_po2[k]) / (QC + g[k]) : P;
+                blood[k] = P;
+              }
+            const unsigned int downstream = forward ? seg.node_b : seg.node_a;
+            mixed_O2[downstream] += std::abs(q[s]) * P;
+            mixed_flow[downstream] += std::abs(q[s]);
+          }
+      }
+    return blood;
+  }
+
+  void VesselCoupling::solve_oxygen(OxygenSolver &oxygen, const double inlet_po2_mmHg,
+                                    const bool falls_along_flow, const double capacity)
+  {
+    AssertThrow(mode == Representation::line_sources, ExcInternalError());
+    const unsigned int N = all_points.size();
+    point_blood_po2.assign(N, inlet_po2_mmHg);
+    auto owned_values = [&](const std::vector<double> &all) {
+      std::vector<double> v(sources.points().size());
+      for (unsigned int j = 0; j < v.size(); ++j)
+        v[j] = all[sources.points()[j].global_index];
+      return v;
+    };
+    oxygen.set_line_sources(&sources, owned_values(point_blood_po2));
+    oxygen.setup();
+    oxygen.solve();
+    o2_iterations = 1;
+    if (!falls_along_flow)
+      return;
+    const std::vector<double> g = replicate(oxygen.line_source_oxygen_conductance());
+    double change = 1;
+    while (change > coupling_tolerance)
+      {
+        if (++o2_iterations > max_coupling_iterations)
+          throw std::runtime_error("network-tissue oxygen coupling did not converge in " +
+                                   std::to_string(max_coupling_iterations) +
+                                   " sweeps (relative change " + std::to_string(change) +
+                                   "); raise 'Vessel network/Maximum coupling iterations'");
+        std::vector<double> blood;
+        {
+          TimerOutput::Scope scope(timing(), "Vessels: blood oxygen");
+          blood = march_blood_po2(replicate(oxygen.line_source_po2()), g, inlet_po2_mmHg, capacity);
+        }
+        double diff = 0;
+        for (unsigned int k = 0; k < N; ++k)
+          diff = std::max(diff, std::abs(blood[k] - point_blood_po2[k]));
+        change          = diff / std::max(inlet_po2_mmHg, 1e-300);
+        point_blood_po2 = blood;
+        oxygen.set_line_sources(&sources, owned_values(point_blood_po2));
+        oxygen.solve(); // Newton from the last tissue pO2
+      }
   }
 
   void VesselCoupling::write_vtp(const std::string &file, const std::vector<NetworkField> &extra) const

@@ -38,6 +38,7 @@
 namespace radiotwin
 {
   class DarcySolver;
+  class OxygenSolver;
 
   namespace physics
   {
@@ -164,6 +165,19 @@ namespace radiotwin
                         const std::vector<std::array<double, 2>> &coefficients) const;
     /// Per-segment sum of per-point values (replicated vectors indexed like sample()).
     std::vector<double> per_segment(const std::vector<double> &per_point) const;
+    /// Values given per point of this rank (indexed like line_sources().points()) as the
+    /// replicated vector of all points (collective).
+    std::vector<double> replicate(const std::vector<double> &per_owned_point) const;
+
+    /// Line sources: tissue oxygen supplied by the segments (physics-reference section 6).
+    /// With a constant blood pO2 one oxygen solve; when the blood pO2 falls along the flow,
+    /// block Gauss-Seidel between the tissue (blood pO2 at the points given) and the
+    /// blood's oxygen balance along each segment (tissue pO2 given), to the coupling
+    /// tolerance. Then blood_po2() holds the blood pO2 at every point [mmHg].
+    void solve_oxygen(OxygenSolver &oxygen, double inlet_po2_mmHg, bool falls_along_flow,
+                      double blood_capacity_per_mmHg);
+    const std::vector<double> &blood_po2() const { return point_blood_po2; }
+    unsigned int               oxygen_iterations() const { return o2_iterations; }
 
     /// Vessel density per region as summary lines (length density, S/V) [SI].
     VesselDensityReport density_report() const { return density; }
@@ -211,5 +225,13 @@ namespace radiotwin
     std::vector<double>      oncotic_term;     ///< sigma_T (pi_v - pi_i) per point [Pa]
     std::vector<double>      fluid_coefficient; ///< replicated Lp 2 pi r w per point
     NetworkFlowDiagnostics   balance;
+    std::vector<double>      point_blood_po2; ///< replicated, per point [mmHg]
+    unsigned int             o2_iterations = 0;
+    /// Blood pO2 at every point (replicated) for blood entering at the inlets with
+    /// `inlet_mmHg`, losing g_k (P_b - P_t,k) at each point to the tissue (g: replicated
+    /// oxygen wall conductance [m^3 O2/(s mmHg)], C: blood capacity [1/mmHg]).
+    std::vector<double> march_blood_po2(const std::vector<double> &tissue_po2,
+                                        const std::vector<double> &g, double inlet_mmHg,
+                                        double capacity_per_mmHg) const;
   };
 } // namespace radiotwin

@@ -295,8 +295,12 @@ namespace radiotwin
     FEFaceValues<3>     ffv_p(darcy.mapping(), darcy.dof_handler().get_fe(), face_quadrature,
                               update_gradients);
     const unsigned int  n = fe.n_dofs_per_cell();
-    std::vector<double> p(quadrature.size());
+    std::vector<double> p(quadrature.size()), po2(quadrature.size(), 0.0);
     std::vector<Tensor<1, 3>> grad_face(face_quadrature.size());
+    std::unique_ptr<FEValues<3>> fev_o2;
+    if (receptor_po2_factor)
+      fev_o2 = std::make_unique<FEValues<3>>(darcy.mapping(), receptor_o2_dofs->get_fe(),
+                                             quadrature, update_values);
     std::vector<types::global_dof_index> indices(n);
     std::array<Vector<double>, 11> local;
     for (auto &l : local)
@@ -312,6 +316,12 @@ namespace radiotwin
           fev.reinit(cell);
           fev_p.reinit(pcell);
           fev_p.get_function_values(darcy.pressure(), p);
+          if (fev_o2)
+            {
+              fev_o2->reinit(typename DoFHandler<3>::active_cell_iterator(
+                &dofs.get_triangulation(), cell->level(), cell->index(), receptor_o2_dofs));
+              fev_o2->get_function_values(*receptor_po2, po2);
+            }
           const auto &       c = tissue(cell->material_id());
           const RegionData & d = region[region_index(cell->material_id())];
           for (auto &l : local)
@@ -320,16 +330,19 @@ namespace radiotwin
             {
               const Exchange e = exchange(c, d, p[q], fev.quadrature_point(q));
               const double   conv = e.convective, PSeff = e.diffusive, JL = e.lymphatic;
+              // R0 with its spatial scaling and, when coupled, its hypoxia factor.
+              const double receptors_q =
+                d.receptors_nM *
+                (receptor_scaling ?
+                   std::max(0.0, receptor_scaling->value(fev.quadrature_point(q) / units::mm)) :
+                   1.0) *
+                (receptor_po2_factor ? std::max(0.0, receptor_po2_factor->value(Point<1>(po2[q]))) : 1.0);
               for (unsigned int i = 0; i < n; ++i)
                 {
                   const double w = fev.shape_value(i, q) * fev.JxW(q);
                   local[0](i) += w;
                   local[1](i) += d.porosity * w;
-                  local[2](i) += d.receptors_nM *
-                                 (receptor_scaling ? std::max(0.0, receptor_scaling->value(
-                                                                     fev.quadrature_point(q) / units::mm)) :
-                                                     1.0) *
-                                 w;
+                  local[2](i) += receptors_q * w;
                   local[3](i) += d.release_per_s * w;
                   local[4](i) += (conv + PSeff) * w;
                   local[5](i) += PSeff * w;

@@ -102,6 +102,25 @@ namespace radiotwin
       return line_ligand;
     }
     const VectorType &nodal_porosity() const { return porosity; }
+    /// Give hanging nodes the values their constraints imply (nodal quantities computed
+    /// from the lumped coefficients are meaningless there), and update the ghosts.
+    void distribute_constraints(VectorType &v) const
+    {
+      constraints.distribute(v);
+      v.update_ghost_values();
+    }
+    /// Lumped volume of each node [m^3]: int phi_i, in total and restricted to each region.
+    const VectorType &lumped_volume() const { return mass; }
+    const std::array<VectorType, 3> &region_lumped_volumes() const { return region_mass; }
+    /// Hypoxia-receptor coupling (before setup()): R0 times f(pO2) with pO2 [mmHg] given on
+    /// a Q1 DoFHandler of the same mesh.
+    void set_receptor_po2_factor(const dealii::DoFHandler<3> &o2_dofs, const VectorType &po2_mmHg,
+                                 std::shared_ptr<const dealii::FunctionParser<1>> factor)
+    {
+      receptor_o2_dofs = &o2_dofs;
+      receptor_po2     = &po2_mmHg;
+      receptor_po2_factor = std::move(factor);
+    }
     const VectorType &nodal_receptors() const { return receptors; }
     double decay_constant_per_s() const { return kinetics.lambda; }
     unsigned int n_iterations() const { return last_iterations; }
@@ -155,6 +174,9 @@ namespace radiotwin
     bool   supg = true;
     std::unique_ptr<dealii::FunctionParser<3>> receptor_scaling; ///< of x [mm]; null: 1
     std::shared_ptr<dealii::Function<3>>        extra_source;
+    const dealii::DoFHandler<3> *                    receptor_o2_dofs = nullptr;
+    const VectorType *                               receptor_po2     = nullptr;
+    std::shared_ptr<const dealii::FunctionParser<1>> receptor_po2_factor;
     std::vector<double> outputs_s;
 
     dealii::FE_Q<3>                    fe;

@@ -9,6 +9,7 @@
 #include <deal.II/grid/grid_generator.h>
 
 #include "../run_simulator.h"
+#include "axial_vessel.h"
 #include "coupling/parameter_file.h"
 #include "physics/units.h"
 #include "postprocessing/line_profile.h"
@@ -133,30 +134,16 @@ namespace
     TissueProperties tissue;
     tissue.parse_parameters(prm, file);
     parallel::distributed::Triangulation<3> tria(MPI_COMM_WORLD);
-    GridGenerator::cylinder(tria, R, half_length);
-    for (const auto &cell : tria.active_cell_iterators())
-      cell->set_material_id(material_id(Region::tumour));
-    tria.refine_global(refinements);
+    make_tissue_cylinder(tria, R, half_length, refinements);
 
     TimerOutput timer(MPI_COMM_WORLD, std::cout, TimerOutput::never, TimerOutput::wall_times);
     DarcySolver darcy(tria, tissue, timer);
     darcy.parse_parameters(prm, file);
     darcy.setup();
 
-    VesselNetwork net;
-    const unsigned int n_segments = 8;
-    for (unsigned int i = 0; i <= n_segments; ++i)
-      net.nodes.emplace_back(-half_length + 2 * half_length * i / n_segments, 0, 0);
-    net.boundary.resize(net.nodes.size());
-    const auto &c     = tissue(Region::tumour);
-    const double p_v  = 20 * units::mmHg;
-    net.boundary.front() = net.boundary.back() = {VesselBoundary::Type::pressure, p_v};
-    for (unsigned int i = 0; i < n_segments; ++i)
-      {
-        VesselSegment s;
-        s.node_a = i, s.node_b = i + 1, s.radius_m = r_v;
-        net.segments.push_back(s);
-      }
+    const auto  &c   = tissue(Region::tumour);
+    const double p_v = 20 * units::mmHg;
+    const VesselNetwork net = axial_vessel(half_length, r_v, p_v, p_v);
     VesselCoupling vessels;
     vessels.parse_parameters(prm, file);
     vessels.set_network(net);

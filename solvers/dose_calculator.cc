@@ -296,7 +296,7 @@ namespace radiotwin
           for (long b = -1; b <= 1; ++b)
             for (long d = -1; d <= 1; ++d)
               {
-                const auto it = buckets.find(hash({c[0] + a, c[1] + b, c[2] + d}));
+                const auto it = buckets.find(hash({{c[0] + a, c[1] + b, c[2] + d}}));
                 if (it == buckets.end())
                   continue;
                 for (const auto &[j, y] : it->second)
@@ -570,7 +570,7 @@ namespace radiotwin
     for (const auto &s : sets)
       {
         double vol = 0, sum_D = 0, sum_bed = 0, sum_bed_h = 0, eud = 0, eud_h = 0, bed_ok = 0,
-               bed_h_ok = 0;
+               bed_h_ok = 0, sum_alpha = 0;
         std::vector<double> above(thresholds_Gy.size(), 0.0);
         for (std::size_t k = 0; k < s.weight.size(); ++k)
           {
@@ -578,6 +578,7 @@ namespace radiotwin
             if (w == 0)
               continue;
             vol += w;
+            sum_alpha += w * alpha_v[k];
             sum_D += w * dose_v[k];
             sum_bed += w * bed_v[k];
             sum_bed_h += w * bed_h_v[k];
@@ -588,10 +589,6 @@ namespace radiotwin
             for (std::size_t x = 0; x < thresholds_Gy.size(); ++x)
               above[x] += dose_v[k] > thresholds_Gy[x] ? w : 0.0;
           }
-        // Alpha of the set for the EUD: the volume-weighted mean (one region per set here).
-        double sum_alpha = 0;
-        for (std::size_t k = 0; k < s.weight.size(); ++k)
-          sum_alpha += s.weight[k] * alpha_v[k];
         std::vector<double> sums = {vol, sum_D, sum_bed, sum_bed_h, eud, eud_h, bed_ok, bed_h_ok, sum_alpha};
         sums.insert(sums.end(), above.begin(), above.end());
         Utilities::MPI::sum(sums, comm, sums);
@@ -602,7 +599,7 @@ namespace radiotwin
         dvh_bed << "," << s.key << "_volume_fraction";
         dose_cum.push_back(cumulative(dose_v, s.weight, max_dose, bins, comm));
         bed_cum.push_back(cumulative(bed_h_v, s.weight, max_bed_h, bins, comm));
-        const double a = sums[8] / vol;
+        const double a = sums[8] / vol; // alpha of the set: volume-weighted mean, for the EUD
         Json         j;
         j.set("volume_mL", vol / units::mL);
         j.set("dose_mean_Gy", sums[1] / vol);

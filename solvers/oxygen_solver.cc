@@ -149,7 +149,7 @@ namespace radiotwin
     diffusivity_m2_per_s      = prm.get_double("Diffusivity D [cm^2/s]") * units::cm * units::cm;
     solubility_mL_per_mL_mmHg = prm.get_double("Solubility alpha [mL O2 mL^-1 mmHg^-1]");
     wall_permeability_m_per_s = prm.get_double("Vessel wall permeability [um/s]") * units::um;
-    const double blood        = prm.get_double("Blood pO2 [mmHg]");
+    blood_inlet_mmHg          = prm.get_double("Blood pO2 [mmHg]");
     dirichlet_outer           = prm.get("Outer boundary condition") == "Dirichlet";
     outer_po2_mmHg            = prm.get_double("Outer boundary pO2 [mmHg]");
     const auto t = Utilities::string_to_double(Utilities::split_string_list(prm.get("Hypoxia thresholds [mmHg]")));
@@ -160,16 +160,14 @@ namespace radiotwin
     for (const Region r : all_regions)
       {
         prm.enter_subsection(region_name(r));
-        RegionData &d = region[region_index(material_id(r))];
-        d.consumption.max_rate_mmHg_per_s =
+        physics::OxygenConsumption &c = consumption[region_index(material_id(r))];
+        c.max_rate_mmHg_per_s =
           prm.get_double("Maximum consumption M0 [mL O2 mL^-1 s^-1]") / solubility_mL_per_mL_mmHg;
-        d.consumption.michaelis_mmHg = prm.get_double("Michaelis constant K_m [mmHg]");
-        d.vessel_po2_mmHg            = blood;
+        c.michaelis_mmHg = prm.get_double("Michaelis constant K_m [mmHg]");
         prm.leave_subsection();
       }
     blood_falls = prm.get("Intravascular pO2") == "falls along flow";
     blood_capacity = prm.get_double("Blood oxygen capacity [mL O2 mL^-1 mmHg^-1]");
-    blood_inlet_mmHg = blood;
     prm.enter_subsection("Hypoxia couplings");
     const bool couple_receptors = prm.get_bool("Receptor density");
     const std::string factor    = prm.get("Receptor density factor");
@@ -250,9 +248,7 @@ namespace radiotwin
 
     // Start from the blood pO2 (the solution lies below it), with the boundary values.
     po2.reinit(owned, relevant, comm);
-    double start = 0;
-    for (const auto &d : region)
-      start = std::max(start, d.vessel_po2_mmHg);
+    double start = blood_inlet_mmHg;
     for (const double p : blood_po2)
       start = std::max(start, p);
     start = Utilities::MPI::max(start, comm);
@@ -289,7 +285,7 @@ namespace radiotwin
     auto worker = [&](const DoFHandler<3>::active_cell_iterator &cell, Scratch &s, Copy &c) {
       const FEValues<3> &fev = s.reinit(cell);
       const auto &       coeff = tissue(cell->material_id());
-      const RegionData & d     = region[region_index(cell->material_id())];
+      const auto &       m     = consumption[region_index(cell->material_id())];
       const unsigned int n     = fev.dofs_per_cell;
       std::vector<double>       P(fev.n_quadrature_points);
       std::vector<Tensor<1, 3>> grad_P(fev.n_quadrature_points);
@@ -302,8 +298,8 @@ namespace radiotwin
           const Point<3> &x   = fev.quadrature_point(q);
           const double    kv  = supply_coefficient(coeff, x);
           const double    f   = extra_source ? extra_source->value(x) : 0.0;
-          const double    r   = d.consumption.rate(P[q]) + kv * (P[q] - d.vessel_po2_mmHg) - f;
-          const double    dr  = d.consumption.derivative(P[q]) + kv;
+          const double    r   = m.rate(P[q]) + kv * (P[q] - blood_inlet_mmHg) - f;
+          const double    dr  = m.derivative(P[q]) + kv;
           const double    JxW = fev.JxW(q);
           for (unsigned int i = 0; i < n; ++i)
             {
@@ -488,14 +484,14 @@ namespace radiotwin
           fev.get_function_gradients(po2, grad_P);
           const unsigned int r     = region_index(cell->material_id());
           const auto &       coeff = tissue(cell->material_id());
-          const RegionData & d     = region[r];
+          const auto &       m     = consumption[r];
           cell_residual            = 0;
           for (const unsigned int q : fev.quadrature_point_indices())
             {
               const Point<3> &x   = fev.quadrature_point(q);
               const double    JxW = fev.JxW(q);
-              const double    supply = supply_coefficient(coeff, x) * (d.vessel_po2_mmHg - P[q]);
-              const double    consumed = d.consumption.rate(P[q]);
+              const double    supply = supply_coefficient(coeff, x) * (blood_inlet_mmHg - P[q]);
+              const double    consumed = m.rate(P[q]);
               const double    f = extra_source ? extra_source->value(x) : 0.0;
               result.supply += supply * JxW;
               result.consumption += consumed * JxW;

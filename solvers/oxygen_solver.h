@@ -99,11 +99,6 @@ namespace radiotwin
     dealii::types::global_dof_index n_dofs() const { return dofs.n_dofs(); }
 
   private:
-    struct RegionData
-    {
-      physics::OxygenConsumption consumption;
-      double                     vessel_po2_mmHg = 40;
-    };
     /// Assemble the Newton system J dP = -F at the current state; returns ||F||.
     double assemble(dealii::TrilinosWrappers::SparseMatrix &J,
                     dealii::TrilinosWrappers::MPI::Vector &  minus_F) const;
@@ -127,7 +122,8 @@ namespace radiotwin
     unsigned int max_newton = 50;
     double linear_tolerance = 1e-3; ///< relative, per Newton step (inexact Newton)
     std::array<double, 2> thresholds{{10.0, 2.5}};
-    std::array<RegionData, 3> region{};
+    std::array<physics::OxygenConsumption, 3> consumption{}; ///< per region index
+    /// Blood pO2 [mmHg]: of every vessel of an S/V field, and at the inlets of a network.
     double blood_inlet_mmHg = 40, blood_capacity = 2e-3;
     bool   blood_falls = false;
     std::shared_ptr<const dealii::FunctionParser<1>> receptor_factor;

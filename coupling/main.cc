@@ -1,9 +1,9 @@
 // RadioTwin command line:
 //   radiotwin [pbrpk] [--help] [--version] [--print-parameters[=prm|json]] FILE.prm|FILE.json
-//             [--set "Section/Sub/Name=value" ...]
+//             [--set "Section/Sub/Name=value" ...] [--resume DIR]
 // "pbrpk" runs the whole-body model on its own (its own parameter set).
 // Exit status: 0 success, 1 bad input (one message naming file, line and parameter),
-// 2 a failure during the run.
+// 2 a failure during the run, 75 stopped by SIGTERM/SIGUSR1 after writing a checkpoint.
 #include <deal.II/base/exceptions.h>
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/parameter_handler.h>
@@ -23,7 +23,7 @@ namespace
 {
   const char *usage =
     "Usage: radiotwin [--help] [--version] [--print-parameters[=prm|json]] FILE.prm|FILE.json\n"
-    "                 [--set \"Section/Sub/Name=value\" ...]\n"
+    "                 [--set \"Section/Sub/Name=value\" ...] [--resume DIR]\n"
     "       mpirun -np N radiotwin FILE.prm\n"
     "       radiotwin pbrpk [options] FILE.prm\n"
     "\n"
@@ -39,8 +39,15 @@ namespace
     "  --print-parameters[=FMT]  print every parameter with its unit, range and default\n"
     "                            (FMT prm or json; with FILE: the values FILE sets) and exit\n"
     "  --set \"A/B/Name=value\"    override one parameter of FILE (may be repeated)\n"
+    "  --resume DIR              continue the run whose output folder is DIR from its\n"
+    "                            newest valid checkpoint (DIR/checkpoints/), on any number\n"
+    "                            of ranks; FILE and --set must give the same parameters\n"
     "\n"
-    "Exit status: 0 success, 1 bad input, 2 failure during the run.\n";
+    "Checkpoints: 'Checkpoint/Every N steps', 'Checkpoint/Every T minutes [min]'; SIGTERM\n"
+    "or SIGUSR1 writes one at the end of the current step and stops with status 75.\n"
+    "\n"
+    "Exit status: 0 success, 1 bad input, 2 failure during the run, 75 stopped after a\n"
+    "checkpoint (resume it).\n";
 
   struct CommandLine
   {
@@ -48,6 +55,7 @@ namespace
     std::string              print_format; ///< empty: run
     std::string              file;
     std::vector<std::string> overrides;
+    std::string              resume; ///< output folder to resume, or empty
   };
 
   CommandLine parse(int argc, char **argv)
@@ -72,6 +80,14 @@ namespace
           }
         else if (a.rfind("--set=", 0) == 0)
           cl.overrides.emplace_back(a.substr(6));
+        else if (a == "--resume" || a.rfind("--resume=", 0) == 0)
+          {
+            if (a == "--resume" && i + 1 >= argc)
+              throw radiotwin::InputError("--resume needs the output folder of the run to continue");
+            cl.resume = a == "--resume" ? std::string(argv[++i]) : a.substr(9);
+            if (cl.resume.empty())
+              throw radiotwin::InputError("--resume needs the output folder of the run to continue");
+          }
         else if (a.rfind("-", 0) == 0)
           throw radiotwin::InputError("unknown option '" + a + "' (see radiotwin --help)");
         else if (a == "pbrpk" && i == 1)
@@ -142,10 +158,18 @@ int main(int argc, char **argv)
         }
 
       if (cl.pbrpk)
-        return radiotwin::run_pbrpk(comm, prm, file);
+        {
+          if (!cl.resume.empty())
+            throw radiotwin::InputError("--resume: the whole-body model alone writes no checkpoints "
+                                        "(it runs in seconds); run it again");
+          return radiotwin::run_pbrpk(comm, prm, file);
+        }
       simulator = std::make_unique<radiotwin::Simulator>(comm, prm, file);
-      simulator->run();
-      return 0;
+      if (!cl.resume.empty())
+        simulator->resume_from(cl.resume);
+      return simulator->run() == radiotwin::Simulator::Outcome::complete ?
+               0 :
+               radiotwin::exit_status_checkpointed;
     }
   catch (const radiotwin::InputError &e)
     {

@@ -11,6 +11,13 @@
 #include <iomanip>
 #include <sstream>
 
+#include <boost/archive/binary_iarchive.hpp>
+#include <boost/archive/binary_oarchive.hpp>
+#include <boost/serialization/array.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/utility.hpp>
+#include <boost/serialization/vector.hpp>
+
 #include "coupling/version.h"
 #include "postprocessing/darcy_output.h"
 #include "postprocessing/line_profile.h"
@@ -66,6 +73,7 @@ namespace radiotwin
     DoseCalculator::declare_parameters(prm);
     PlasmaInput::declare_parameters(prm);
     TumourBodyCoupling::declare_parameters(prm);
+    Checkpointer::declare_parameters(prm);
     prm.enter_subsection("Output");
     prm.declare_entry("Directory", "", Patterns::Anything(),
                       "Folder for this run's results (created if missing; relative to the "
@@ -133,6 +141,7 @@ namespace radiotwin
 
     coupling.parse_parameters(prm, file);
     vessels_.parse_parameters(prm, file);
+    checkpointer.parse_parameters(prm, file);
 
     std::ostringstream os;
     prm.print_parameters(os, ParameterHandler::ShortPRM);
@@ -181,21 +190,52 @@ namespace radiotwin
                            ": cannot create the output directory '" + directory + "'");
         // A summary left by an earlier run would make this one look complete while it runs.
         std::filesystem::remove(directory + "/summary.json", ec);
+        // An earlier run's checkpoints do not belong to a fresh run.
+        if (resume_directory.empty())
+          Checkpointer::remove_all(directory);
         write_file_atomically(directory + "/parameters.prm", parameters_text);
       }
     MPI_Barrier(comm);
   }
 
-  void Simulator::run()
+  void Simulator::resume_from(const std::string &output_directory)
+  {
+    directory        = output_directory;
+    resume_directory = output_directory;
+  }
+
+  Simulator::Outcome Simulator::run()
   {
     Timer wall(comm, true);
     const unsigned int n_ranks = Utilities::MPI::n_mpi_processes(comm);
     pcout << "RadioTwin " << version_string() << " | " << n_ranks << " MPI rank"
           << (n_ranks > 1 ? "s" : "") << " | " << file.filename() << std::endl;
+    // From now on SIGTERM/SIGUSR1 ask for a checkpoint at the end of the next time step
+    // (steady runs have no state worth saving: they keep the default action).
+    if (transport_enabled)
+      install_checkpoint_signal_handlers();
+    if (!resume_directory.empty())
+      {
+        if (!transport_enabled)
+          throw InputError("--resume " + resume_directory + ": only transport runs (Transport/"
+                           "Enabled = true) write checkpoints; a steady run simply runs again");
+        resume_point = Checkpointer::find_for_resume(directory, parameters_text, comm);
+        pcout << "  resuming from " << resume_point->folder << " (step " << resume_point->step
+              << ", t = " << resume_point->time_h << " h, written on " << resume_point->ranks
+              << " rank" << (resume_point->ranks > 1 ? "s" : "") << ")" << std::endl;
+      }
     {
       TimerOutput::Scope scope(*timer, "Mesh");
       geometry_.create(triangulation);
     }
+    if (resume_point)
+      {
+        TimerOutput::Scope scope(*timer, "Checkpoint: restart");
+        restart_vectors = Checkpointer::load_vectors(
+          *resume_point, triangulation,
+          [this](parallel::distributed::Triangulation<3> &t) { geometry_.create_coarse(t); },
+          transport_->finite_element());
+      }
     pcout << "  mesh: " << triangulation.n_global_active_cells() << " cells, "
           << triangulation.n_global_levels() << " levels" << std::endl;
     darcy_->setup();
@@ -287,6 +327,13 @@ namespace radiotwin
     Json transport_summary, whole_body_summary;
     if (transport_enabled)
       transport_summary = run_transport();
+    if (stopped)
+      {
+        pcout << "Stopped by a signal after writing a checkpoint (" << wall.wall_time()
+              << " s). Continue with:\n  radiotwin " << file.filename() << " --resume " << directory
+              << std::endl;
+        return Outcome::checkpointed_and_stopped;
+      }
     if (coupling.enabled())
       {
         TimerOutput::Scope scope(*timer, "Output: whole body");
@@ -323,6 +370,20 @@ namespace radiotwin
       summary_.set("whole_body", whole_body_summary);
     summary_.set("wall_time_s", times);
     summary_.set("peak_memory_MB_per_rank_max", peak_MB);
+    if (checkpointer.n_written() > 0 || resume_point)
+      {
+        Json c;
+        c.set("written", checkpointer.n_written());
+        c.set("write_wall_s", checkpointer.write_seconds());
+        if (resume_point)
+          {
+            c.set("resumed_from", resume_point->folder);
+            c.set("resumed_at_step", resume_point->step);
+            c.set("resumed_at_time_h", resume_point->time_h);
+            c.set("checkpoint_written_on_ranks", resume_point->ranks);
+          }
+        summary_.set("checkpoints", c);
+      }
 
     if (Utilities::MPI::this_mpi_process(comm) == 0)
       write_file_atomically(directory + "/summary.json", summary_.dump() + "\n");
@@ -341,6 +402,7 @@ namespace radiotwin
     timer->print_summary();
     pcout << "Results: " << directory << "/ (radiotwin.pvd for ParaView, summary.json, "
           << "radial_profile.csv)" << std::endl;
+    return Outcome::complete;
   }
 
   Json Simulator::run_oxygen()
@@ -471,11 +533,50 @@ namespace radiotwin
     double t = 0, dt = transport_->initial_step_s();
     unsigned int steps = 0, counter = 0;
     std::array<double, 3> tia{}; // MBq h per region
-    auto content = transport_->region_content();
-    write_row(0.0, content);
-    if (coupled)
-      coupling.record(0.0, content);
     std::array<double, 2> in{}, lymph{}, out{}, released{};
+    // The loop's state in a checkpoint, in one function for both directions (Boost
+    // archives: '&' saves or loads); then the coupling's.
+    const auto serialize_state = [&](auto &archive) {
+      std::string csv_text = csv.str();
+      auto        pvd = record.entries_so_far(), network_pvd = network_record.entries_so_far();
+      archive &t &dt &steps &counter &tia &in &lymph &out &released &worst_transport_defect &csv_text
+        &pvd &network_pvd;
+      if (coupled)
+        archive &coupling;
+      if constexpr (std::decay_t<decltype(archive)>::is_loading::value)
+        {
+          csv.str("");
+          csv << csv_text;
+          record.restore(pvd, comm);
+          network_record.restore(network_pvd, comm);
+        }
+    };
+    // The nodal state: the transport fields and the accumulated dose.
+    const auto state_vectors = [&]() {
+      std::vector<Checkpointer::VectorType *> v;
+      for (auto &f : transport_->fields_for_restart())
+        v.push_back(&f);
+      for (auto *d : dose_->state_for_restart())
+        v.push_back(d);
+      return v;
+    };
+    if (resume_point)
+      {
+        TimerOutput::Scope scope(*timer, "Checkpoint: restart");
+        Checkpointer::copy_into(restart_vectors, state_vectors());
+        restart_vectors.clear();
+        std::istringstream              bytes(Checkpointer::load_state(*resume_point, comm));
+        boost::archive::binary_iarchive archive(bytes);
+        serialize_state(archive);
+        checkpointer.resumed_at(t);
+      }
+    auto content = transport_->region_content();
+    if (!resume_point)
+      {
+        write_row(0.0, content);
+        if (coupled)
+          coupling.record(0.0, content);
+      }
     Timer wall(comm, true);
     double last_progress_s = 0, wall_per_step = 0;
     while (t < end * (1 - 1e-12))
@@ -571,6 +672,29 @@ namespace radiotwin
           }
         if (step == dt)
           dt = transport_->next_step(dt);
+
+        const auto action = checkpointer.after_step(steps, t, comm);
+        if (action != Checkpointer::Action::none)
+          {
+            TimerOutput::Scope scope(*timer, "Checkpoint: write");
+            const double       before = checkpointer.write_seconds();
+            std::ostringstream bytes;
+            {
+              boost::archive::binary_oarchive archive(bytes);
+              serialize_state(archive);
+            }
+            const auto vectors = state_vectors();
+            checkpointer.write(directory, steps, t / units::h, triangulation, transport_->dof_handler(),
+                               {vectors.begin(), vectors.end()}, bytes.str(), parameters_text, comm);
+            pcout << std::setprecision(6) << "  checkpoint: step " << steps << ", t = " << t / units::h
+                  << " h (" << std::setprecision(3) << checkpointer.write_seconds() - before
+                  << " s)" << std::endl;
+            if (action == Checkpointer::Action::write_and_stop)
+              {
+                stopped = true;
+                return Json();
+              }
+          }
       }
     if (Utilities::MPI::this_mpi_process(comm) == 0)
       write_file_atomically(directory + "/region_totals.csv", csv.str());

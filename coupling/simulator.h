@@ -9,8 +9,10 @@
 #include <deal.II/distributed/tria.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "coupling/checkpoint.h"
 #include "coupling/parameter_file.h"
 #include "meshes/geometry.h"
 #include "physics/tissue_properties.h"
@@ -32,9 +34,18 @@ namespace radiotwin
 
     Simulator(MPI_Comm comm, dealii::ParameterHandler &prm, const ParameterFile &file);
 
+    /// Continue the run whose output folder is @p output_directory from its newest valid
+    /// checkpoint (call before run(); the results go on in that folder).
+    void resume_from(const std::string &output_directory);
+
+    enum class Outcome
+    {
+      complete,
+      checkpointed_and_stopped ///< SIGTERM/SIGUSR1: a checkpoint was written, resume it
+    };
     /// Build the mesh, solve, write every output; summary.json is written last, so a folder
     /// without it is an incomplete run.
-    void run();
+    Outcome run();
 
     const std::string &     output_directory() const { return directory; }
     const Geometry &        geometry() const { return geometry_; }
@@ -89,6 +100,11 @@ namespace radiotwin
     bool                                            plot_dvh = true;
     std::unique_ptr<PlasmaInput>                    plasma;   ///< uncoupled runs
     TumourBodyCoupling                              coupling; ///< coupled runs
+    Checkpointer                                    checkpointer;
+    std::string                                     resume_directory; ///< empty: fresh run
+    std::optional<Checkpointer::Found>              resume_point;
+    std::vector<Checkpointer::VectorType>           restart_vectors; ///< until the transport setup
+    bool                                            stopped = false;  ///< by a signal
     DarcyDiagnostics                                diagnostics;
     Json                                            summary_;
     double                                          worst_transport_defect = 0;

@@ -100,6 +100,7 @@ namespace radiotwin
     pde_decayed_hot_nmol = 0;
     bolus_given.assign(body.injections().size(), false);
     steps = newton_iterations = 0;
+    cvode_steps_before = cvode_rhs_before = 0;
     whole_body_wall_s         = 0;
   }
 
@@ -307,8 +308,8 @@ namespace radiotwin
       {"absorbed_dose_per_activity_Gy_per_GBq", lesion_dose_Gy.D / (injected_MBq / 1000)},
       {"BED_Gy", lesion_dose_Gy.bed_Gy()}};
     WholeBodyModel::Result r = result;
-    r.steps           = integrator->n_steps();
-    r.rhs_evaluations = integrator->n_rhs_evaluations();
+    r.steps           = cvode_steps_before + integrator->n_steps();
+    r.rhs_evaluations = cvode_rhs_before + integrator->n_rhs_evaluations();
     r.wall_time_s     = whole_body_wall_s;
     Json summary;
     if (write_files)

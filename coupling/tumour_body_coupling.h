@@ -20,6 +20,9 @@
 
 #include <deal.II/base/parameter_handler.h>
 
+#include <boost/serialization/array.hpp>
+#include <boost/serialization/vector.hpp>
+
 #include <array>
 #include <memory>
 #include <string>
@@ -82,6 +85,23 @@ namespace radiotwin
     /// Largest relative conservation defect over the records: total ligand, hot + decayed.
     std::array<double, 2> conservation_defects() const;
 
+    /// The state between two steps, for checkpoints (after initialise(); the network
+    /// integrator restarts at every step, so its state is y).
+    template <class Archive>
+    void serialize(Archive &ar, const unsigned int)
+    {
+      unsigned long cvode_steps = cvode_steps_before + integrator->n_steps(),
+                    cvode_rhs   = cvode_rhs_before + integrator->n_rhs_evaluations();
+      ar &y &mean_plasma &pde_decayed_hot_nmol &lesion_hot_now_nmol &bolus_given
+        &whole_body_wall_s &steps &newton_iterations &result &ledger &lesion_dose_Gy &lesion_tia
+          &last_record_h &last_hot_nmol &last_dose_rate_Gy_per_h &cvode_steps &cvode_rhs;
+      if (Archive::is_loading::value)
+        {
+          cvode_steps_before = cvode_steps - integrator->n_steps();
+          cvode_rhs_before   = cvode_rhs - integrator->n_rhs_evaluations();
+        }
+    }
+
   private:
     bool        is_enabled = false;
     std::string lesion_name = "MeshedLesion";
@@ -97,6 +117,7 @@ namespace radiotwin
     std::vector<bool>                  bolus_given;
     double                             whole_body_wall_s = 0; ///< CVODE time, all steps
     unsigned long                      steps = 0, newton_iterations = 0;
+    unsigned long cvode_steps_before = 0, cvode_rhs_before = 0; ///< of the runs before a restart
 
     WholeBodyModel::Result   result;   ///< network states at the records
     WholeBodyModel::External ledger;   ///< the PDE's ligand at the records

@@ -8,6 +8,10 @@
 
 #include <deal.II/base/parameter_handler.h>
 
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/utility.hpp>
+#include <boost/serialization/vector.hpp>
+
 #include <array>
 #include <map>
 #include <optional>
@@ -88,6 +92,12 @@ namespace radiotwin
       std::vector<std::vector<double>> states;
       unsigned long                    steps = 0, rhs_evaluations = 0;
       double                           wall_time_s = 0;
+
+      template <class Archive>
+      void serialize(Archive &ar, const unsigned int)
+      {
+        ar &times_h &states &steps &rhs_evaluations &wall_time_s;
+      }
     };
     /// Integrate over the injection protocol to 'Duration [h]'.
     Result run() const;
@@ -123,6 +133,12 @@ namespace radiotwin
       std::vector<double> total_nmol;      ///< all ligand in the PDE, hot + cold
       std::vector<double> hot_plus_decayed_nmol; ///< hot in the PDE + hot decayed there
       std::vector<std::pair<std::string, double>> lesion_results; ///< summary entries
+
+      template <class Archive>
+      void serialize(Archive &ar, const unsigned int)
+      {
+        ar &key &lesion_hot_nmol &host_hot_nmol &total_nmol &hot_plus_decayed_nmol &lesion_results;
+      }
     };
     /// Write time_activity.csv and receptor_occupancy.csv; return the summary (the caller
     /// writes it, last).

@@ -386,7 +386,7 @@ namespace radiotwin
       }
   }
 
-  void Geometry::create(parallel::distributed::Triangulation<3> &tria) const
+  void Geometry::create_coarse(parallel::distributed::Triangulation<3> &tria) const
   {
     Triangulation<3> coarse;
     if (geometry_type == Type::gmsh)
@@ -395,6 +395,11 @@ namespace radiotwin
       build_coarse_mesh(coarse);
     tria.copy_triangulation(coarse);
     attach_manifolds(tria);
+  }
+
+  void Geometry::create(parallel::distributed::Triangulation<3> &tria) const
+  {
+    create_coarse(tria);
     tria.refine_global(global_refinements);
     refine_near_tumour(tria);
   }

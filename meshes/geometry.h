@@ -33,6 +33,9 @@ namespace radiotwin
     /// refinement), refine globally and then near the tumour. Throws InputError on a
     /// missing or malformed mesh file or on missing regions.
     void create(dealii::parallel::distributed::Triangulation<3> &tria) const;
+    /// Only the coarse mesh with its manifolds and regions: the start of a restart, whose
+    /// refinement and partition come from the checkpoint (Triangulation::load).
+    void create_coarse(dealii::parallel::distributed::Triangulation<3> &tria) const;
 
     Type   type() const { return geometry_type; }
     /// Tumour radius [m] (for Gmsh meshes: as given in the prm, used only for profiles).

@@ -48,6 +48,12 @@ namespace radiotwin::physics
       Q = q_end;
     }
     double bed_Gy() const { return alpha_beta_Gy > 0 ? D + 2 * I / alpha_beta_Gy : D; }
+
+    template <class Archive>
+    void serialize(Archive &ar, const unsigned int)
+    {
+      ar &mu_per_h &alpha_beta_Gy &D &Q &I;
+    }
   };
 } // namespace radiotwin::physics
 

@@ -36,6 +36,20 @@ namespace radiotwin
   void PvdRecord::add(const double time, const std::string &pvtu, MPI_Comm comm)
   {
     entries.emplace_back(time, pvtu);
+    write(comm);
+  }
+
+  void PvdRecord::restore(std::vector<std::pair<double, std::string>> e, MPI_Comm comm)
+  {
+    entries = std::move(e);
+    if (!entries.empty())
+      write(comm);
+    else if (dealii::Utilities::MPI::this_mpi_process(comm) == 0)
+      std::remove(path().c_str());
+  }
+
+  void PvdRecord::write(MPI_Comm comm) const
+  {
     if (dealii::Utilities::MPI::this_mpi_process(comm) == 0)
       {
         std::ostringstream os;

@@ -3,7 +3,8 @@
 row of summary metrics per case, and plot each metric against the swept parameter.
 
     python3 postprocessing/sweep.py configs/sweeps/tumour_sink.json [--jobs N] [--ranks R]
-                                    [--radiotwin PATH] [--output DIR] [--dry-run] [--no-plots]
+                                    [--radiotwin PATH] [--mpiexec CMD] [--output DIR]
+                                    [--dry-run] [--no-plots] [--case K | --collect | --count]
 
 The sweep file (JSON) names a base parameter file, the swept parameters (each a parameter
 path with a list of values, or a range), fixed overrides and the metrics to collect:
@@ -31,6 +32,11 @@ a complete summary.json for the same overrides is not run again, so re-running a
 resumes it. A failed case is reported and the others go on. Results: OUTPUT/sweep_results.csv
 (one row per case: parameters, status, metrics) and OUTPUT/<metric>.png.
 
+On a cluster each case can be its own job (cluster/sweep_array.slurm, a SLURM job array):
+--count prints the number of cases, --case K runs case K alone (0-based, in the order of
+the CSV; no CSV written), and --collect runs nothing: it gathers the case folders into the
+CSV and plots, reporting cases that are missing, unfinished or failed.
+
 Exit status: 0 all cases complete, 1 bad sweep file or options, 3 some cases failed.
 """
 import argparse
@@ -40,6 +46,7 @@ import itertools
 import json
 import math
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -130,7 +137,7 @@ def load_sweep(path, args):
     if jobs < 1 or ranks < 1:
         fail(path, "'jobs' and 'ranks' must be >= 1")
     return {"base": base, "mode": mode, "set": fixed, "parameters": params, "metrics": metrics,
-            "output": output, "jobs": jobs, "ranks": ranks,
+            "output": output, "jobs": jobs, "ranks": ranks, "mpiexec": args.mpiexec or "mpirun",
             "description": sweep.get("description", "")}
 
 
@@ -186,7 +193,9 @@ def run_case(case, sweep, radiotwin, dry_run):
     for o in sweep["set"] + case["overrides"] + [f"Output/Directory={folder}"]:
         command += ["--set", o]
     if sweep["ranks"] > 1:
-        command = [shutil.which("mpirun") or "mpirun", "-n", str(sweep["ranks"])] + command
+        launcher = shlex.split(sweep["mpiexec"])
+        launcher[0] = shutil.which(launcher[0]) or launcher[0]
+        command = launcher + ["-n", str(sweep["ranks"])] + command
     if dry_run:
         print("  " + " ".join(f"'{c}'" if " " in c else c for c in command))
         return {"status": "dry run", "reused": False, "wall_s": 0.0}
@@ -194,6 +203,9 @@ def run_case(case, sweep, radiotwin, dry_run):
     with open(os.path.join(folder, "case.json"), "w") as f:
         json.dump({"base": sweep["base"], "set": sweep["set"], "overrides": case["overrides"]}, f,
                   indent=2)
+    outcome_file = os.path.join(folder, "outcome.json")  # for --collect; written when it ends
+    if os.path.exists(outcome_file):
+        os.remove(outcome_file)
     env = dict(os.environ)
     env.update({"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
                 "OMPI_MCA_rmaps_base_oversubscribe": "1"})
@@ -205,10 +217,41 @@ def run_case(case, sweep, radiotwin, dry_run):
         log.write(proc.stderr)
     wall = time.time() - start
     if proc.returncode == 0 and summary_of(folder) is not None:
-        return {"status": "complete", "reused": False, "wall_s": wall}
-    lines = [l for l in proc.stderr.splitlines() if l.strip()]
-    reason = lines[-1] if lines else "no summary.json written"
-    return {"status": f"failed (exit {proc.returncode}): {reason}", "reused": False, "wall_s": wall}
+        outcome = {"status": "complete", "reused": False, "wall_s": wall}
+    else:
+        lines = [l for l in proc.stderr.splitlines() if l.strip()]
+        reason = lines[-1] if lines else "no summary.json written"
+        outcome = {"status": f"failed (exit {proc.returncode}): {reason}", "reused": False,
+                   "wall_s": wall}
+    with open(outcome_file, "w") as f:
+        json.dump(outcome, f)
+    return outcome
+
+
+def collected_outcome(case, sweep):
+    """--collect: the outcome of a case run earlier (by another job), read from its folder."""
+    folder = case["folder"]
+    try:
+        with open(os.path.join(folder, "outcome.json")) as f:
+            recorded = json.load(f)
+    except (OSError, json.JSONDecodeError):
+        recorded = {}
+    wall = float(recorded.get("wall_s", 0.0))
+    if already_done(case, sweep):
+        return {"status": "complete", "reused": bool(recorded.get("reused", False)), "wall_s": wall}
+    try:
+        with open(os.path.join(folder, "case.json")) as f:
+            ran = json.load(f)
+    except (OSError, json.JSONDecodeError):
+        return {"status": "missing (never run)", "reused": False, "wall_s": 0.0}
+    if ran.get("overrides") != case["overrides"] or ran.get("set") != sweep["set"] \
+            or ran.get("base") != sweep["base"]:
+        return {"status": "missing (the folder holds a case with other parameters)",
+                "reused": False, "wall_s": 0.0}
+    if str(recorded.get("status", "")).startswith("failed"):
+        return {"status": recorded["status"], "reused": False, "wall_s": wall}
+    return {"status": "unfinished (no complete summary.json: still running, or killed)",
+            "reused": False, "wall_s": wall}
 
 
 def metric(summary, path):
@@ -295,44 +338,74 @@ def main():
     parser.add_argument("--jobs", type=int, help="cases run side by side (default: the file's, or 1)")
     parser.add_argument("--ranks", type=int, help="MPI ranks per case (default: the file's, or 1)")
     parser.add_argument("--radiotwin", help="the radiotwin executable (default: build/radiotwin)")
+    parser.add_argument("--mpiexec", help="MPI launcher of cases on more than one rank, called as "
+                        "CMD -n R radiotwin ... (default: mpirun; e.g. srun)")
     parser.add_argument("--output", help="the sweep's folder (default: the file's 'output')")
     parser.add_argument("--dry-run", action="store_true", help="print the commands only")
     parser.add_argument("--no-plots", action="store_true", help="write the CSV only")
+    one = parser.add_mutually_exclusive_group()
+    one.add_argument("--case", type=int, metavar="K",
+                     help="run case K only (0-based; one task of a job array); writes no CSV")
+    one.add_argument("--collect", action="store_true",
+                     help="run nothing: collect the case folders into the CSV and plots")
+    one.add_argument("--count", action="store_true", help="print the number of cases and exit")
     args = parser.parse_args()
     try:
         sweep = load_sweep(args.sweep, args)
-        radiotwin = find_radiotwin(args.radiotwin)
+        cases = make_cases(sweep)
+        if args.case is not None and not 0 <= args.case < len(cases):
+            raise SweepError(f"--case {args.case}: the sweep has cases 0 to {len(cases) - 1}")
+        radiotwin = None if args.count or args.collect else find_radiotwin(args.radiotwin)
     except SweepError as e:
         print(f"sweep: error: {e}", file=sys.stderr)
         return 1
-
-    cases = make_cases(sweep)
-    os.makedirs(sweep["output"], exist_ok=True)
-    print(f"sweep: {len(cases)} case(s) of {os.path.basename(sweep['base'])} into "
-          f"{sweep['output']}/, {sweep['jobs']} at a time, {sweep['ranks']} rank(s) each")
-    outcomes = [None] * len(cases)
-    start = time.time()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=sweep["jobs"]) as pool:
-        futures = {pool.submit(run_case, c, sweep, radiotwin, args.dry_run): c for c in cases}
-        done = 0
-        for future in concurrent.futures.as_completed(futures):
-            case = futures[future]
-            outcomes[case["index"]] = future.result()
-            done += 1
-            o = outcomes[case["index"]]
-            note = "already done" if o["reused"] else f"{o['wall_s']:.1f} s"
-            print(f"  [{done}/{len(cases)}] case_{case['index']:03d} "
-                  f"{'; '.join(case['overrides'])}: {o['status']} ({note}); "
-                  f"elapsed {time.time() - start:.0f} s", flush=True)
-    if args.dry_run:
+    if args.count:
+        print(len(cases))
         return 0
+
+    os.makedirs(sweep["output"], exist_ok=True)
+    if args.collect:
+        print(f"sweep: collecting {len(cases)} case(s) of {os.path.basename(sweep['base'])} "
+              f"from {sweep['output']}/")
+        outcomes = [collected_outcome(c, sweep) for c in cases]
+        for c, o in zip(cases, outcomes):
+            print(f"  case_{c['index']:03d} {'; '.join(c['overrides'])}: {o['status']}")
+    else:
+        selected = cases if args.case is None else [cases[args.case]]
+        what = f"case {args.case} of {len(cases)}" if args.case is not None else f"{len(cases)} case(s)"
+        print(f"sweep: {what} of {os.path.basename(sweep['base'])} into "
+              f"{sweep['output']}/, {sweep['jobs']} at a time, {sweep['ranks']} rank(s) each")
+        outcomes = [None] * len(cases)
+        start = time.time()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=sweep["jobs"]) as pool:
+            futures = {pool.submit(run_case, c, sweep, radiotwin, args.dry_run): c for c in selected}
+            done = 0
+            for future in concurrent.futures.as_completed(futures):
+                case = futures[future]
+                outcomes[case["index"]] = future.result()
+                done += 1
+                o = outcomes[case["index"]]
+                note = "already done" if o["reused"] else f"{o['wall_s']:.1f} s"
+                print(f"  [{done}/{len(selected)}] case_{case['index']:03d} "
+                      f"{'; '.join(case['overrides'])}: {o['status']} ({note}); "
+                      f"elapsed {time.time() - start:.0f} s", flush=True)
+        if args.dry_run:
+            return 0
+        if args.case is not None:  # one array task: the collection writes the CSV
+            complete = outcomes[args.case]["status"] == "complete"
+            if not complete:
+                print(f"  failed: {selected[0]['folder']} (see its run.log)", file=sys.stderr)
+            return 0 if complete else 3
     header, rows, csv_path = write_results(sweep, cases, outcomes)
     plots = [] if args.no_plots else plot(sweep, header, rows)
     failed = [c for c, o in zip(cases, outcomes) if o["status"] != "complete"]
     print(f"sweep: {len(cases) - len(failed)} complete, {len(failed)} failed; results: {csv_path}"
           + (f", {len(plots)} plot(s)" if plots else ""))
-    for c in failed:
-        print(f"  failed: {c['folder']} (see its run.log)", file=sys.stderr)
+    for c, o in zip(cases, outcomes):
+        if o["status"] != "complete":
+            print(f"  {o['status'].split(' ')[0]}: {c['folder']}"
+                  + (" (see its run.log)" if os.path.isfile(os.path.join(c["folder"], "run.log")) else ""),
+                  file=sys.stderr)
     return 3 if failed else 0
 
 

@@ -1,5 +1,10 @@
 #include "solvers/darcy_solver.h"
 
+#include <Epetra_MultiVector.h>
+#include <Teuchos_ParameterList.hpp>
+
+#include <cstdlib>
+
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/dofs/dof_tools.h>
 #include <deal.II/fe/fe_dgq.h>
@@ -90,7 +95,35 @@ namespace radiotwin
         // different scale: map 0.6 -> 0.02 (a value that works for 3D diffusion).
         data.aggregation_threshold = strong_threshold / 30.0;
         DoFTools::extract_constant_modes(dofs, ComponentMask(), data.constant_modes);
-        amg.initialize(A, data);
+        Teuchos::ParameterList              list;
+        std::unique_ptr<Epetra_MultiVector> modes;
+        data.set_parameters(list, modes, A);
+        // Expert tuning, as PETSC_OPTIONS for the PETSc backend: ML options from the
+        // environment, "name=value;name=value" (ML's names, e.g. "aggregation: type=MIS").
+        if (const char *env = std::getenv("RADIOTWIN_ML_OPTIONS"))
+          for (const std::string &entry : Utilities::split_string_list(env, ';'))
+            {
+              const auto eq = entry.find('=');
+              if (eq == std::string::npos)
+                continue;
+              const std::string name = Utilities::trim(entry.substr(0, eq)),
+                                value = Utilities::trim(entry.substr(eq + 1));
+              char *end = nullptr;
+              const long   i = std::strtol(value.c_str(), &end, 10);
+              if (*end == '\0' && !value.empty())
+                {
+                  list.set(name, static_cast<int>(i));
+                  continue;
+                }
+              const double d = std::strtod(value.c_str(), &end);
+              if (*end == '\0' && !value.empty())
+                list.set(name, d);
+              else if (value == "true" || value == "false")
+                list.set(name, value == "true");
+              else
+                list.set(name, value);
+            }
+        amg.initialize(A, list);
       }
     };
   } // namespace

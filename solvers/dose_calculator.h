@@ -102,6 +102,9 @@ namespace radiotwin
 
     /// Activity per node [Bq/m^3] of the transport's current fields.
     void activity(VectorType &A) const;
+    /// The accumulated state (dose rate of the last step, D, Q, I) for checkpoints and
+    /// restarts.
+    std::vector<VectorType *> state_for_restart() { return {&rate_prev, &D, &Q, &I}; }
     bool uses_kernel() const { return kernel_mode; }
     double electron_energy_J() const { return energy_J; }
     double target_bed() const { return target_bed_Gy; }

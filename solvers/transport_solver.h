@@ -92,9 +92,13 @@ namespace radiotwin
     std::array<std::array<std::array<double, 2>, 3>, 3> region_content() const;
 
     const dealii::DoFHandler<3> &dof_handler() const { return dofs; }
+    const dealii::FiniteElement<3> &finite_element() const { return fe; }
     /// Nodal fields [nmol/L]: 0 free hot, 1 free cold, 2 bound hot, 3 bound cold,
     /// 4 internalised hot, 5 internalised cold (free per fluid, others per tissue volume).
     const std::array<VectorType, 6> &fields() const { return y; }
+    /// The fields for a checkpoint, and to restore them at a restart (then call
+    /// distribute_constraints() on each).
+    std::array<VectorType, 6> &fields_for_restart() { return y; }
     /// Per line-source point of the Darcy solver (vessel networks): the ligand exchange
     /// J = in c_p - out c_i [m^3/s] of the point, as assembled into the nodal coefficients.
     const std::vector<std::array<double, 2>> &line_source_ligand_coefficients() const

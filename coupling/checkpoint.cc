@@ -1,0 +1,547 @@
+#include "coupling/checkpoint.h"
+
+#include <deal.II/base/mpi.h>
+#include <deal.II/base/utilities.h>
+#include <deal.II/distributed/solution_transfer.h>
+#include <deal.II/dofs/dof_tools.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <unistd.h>
+
+#include "coupling/input_error.h"
+#include "coupling/version.h"
+#include "postprocessing/output_files.h"
+
+namespace radiotwin
+{
+  using namespace dealii;
+  namespace fs = std::filesystem;
+
+  namespace
+  {
+    volatile std::sig_atomic_t stop_signal = 0;
+
+    extern "C" void note_stop_signal(int signal)
+    {
+      stop_signal = signal;
+    }
+
+    double wall_clock_s()
+    {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    }
+
+    /// FNV-1a, 64 bit, of a file's bytes; {size, hash}. Throws if unreadable.
+    std::pair<std::uint64_t, std::uint64_t> size_and_hash(const fs::path &path)
+    {
+      std::ifstream in(path, std::ios::binary);
+      if (!in)
+        throw std::runtime_error("cannot read '" + path.string() + "'");
+      std::uint64_t    hash = 1469598103934665603ull, size = 0;
+      std::vector<char> buffer(1 << 20);
+      while (in)
+        {
+          in.read(buffer.data(), buffer.size());
+          const std::streamsize n = in.gcount();
+          for (std::streamsize i = 0; i < n; ++i)
+            {
+              hash ^= static_cast<unsigned char>(buffer[i]);
+              hash *= 1099511628211ull;
+            }
+          size += n;
+        }
+      return {size, hash};
+    }
+
+    std::string hex(const std::uint64_t v)
+    {
+      std::ostringstream os;
+      os << std::hex << std::setw(16) << std::setfill('0') << v;
+      return os.str();
+    }
+
+    /// Flush a file to the storage, so a crash right after the rename finds it whole.
+    void sync_file(const fs::path &path)
+    {
+      const int fd = ::open(path.c_str(), O_RDONLY);
+      if (fd >= 0)
+        {
+          ::fsync(fd);
+          ::close(fd);
+        }
+    }
+
+    std::string step_name(const unsigned int step)
+    {
+      std::ostringstream os;
+      os << "step_" << std::setw(8) << std::setfill('0') << step;
+      return os.str();
+    }
+
+    /// "Section/Sub/Name" -> value, from ParameterHandler's ShortPRM text.
+    std::map<std::string, std::string> flatten_parameters(const std::string &text)
+    {
+      std::map<std::string, std::string> values;
+      std::vector<std::string>           path;
+      std::istringstream                 in(text);
+      std::string                        line;
+      static const std::regex set(R"(^\s*set\s+(.*?)\s*=\s*(.*?)\s*$)"),
+        sub(R"(^\s*subsection\s+(.*?)\s*$)"), end(R"(^\s*end\s*$)");
+      std::smatch m;
+      while (std::getline(in, line))
+        if (std::regex_match(line, m, set))
+          {
+            std::string key;
+            for (const auto &p : path)
+              key += p + "/";
+            values[key + m[1].str()] = m[2].str();
+          }
+        else if (std::regex_match(line, m, sub))
+          path.push_back(m[1].str());
+        else if (std::regex_match(line, m, end) && !path.empty())
+          path.pop_back();
+      return values;
+    }
+
+    bool ignored_on_resume(const std::string &key)
+    {
+      return key.rfind("Checkpoint/", 0) == 0 || key == "Output/Directory";
+    }
+
+    struct Manifest
+    {
+      unsigned int step = 0, ranks = 0, vectors = 0;
+      double       time_h = 0;
+      struct File
+      {
+        std::string   name;
+        std::uint64_t bytes, hash;
+      };
+      std::vector<File> files;
+    };
+
+    /// Reads and checks a checkpoint folder; returns an empty string if it is whole, else
+    /// what is wrong.
+    std::string check_checkpoint(const fs::path &folder, Manifest &manifest)
+    {
+      const fs::path path = folder / "checkpoint.json";
+      std::ifstream  in(path);
+      if (!in)
+        return "no manifest checkpoint.json (the write did not finish)";
+      static const std::regex number(R"rx(^\s*"(step|time_h|mpi_ranks|vectors)":\s*([0-9.eE+-]+),?\s*$)rx"),
+        file(R"rx(^\s*\{"name":\s*"([^"]+)",\s*"bytes":\s*([0-9]+),\s*"fnv1a64":\s*"([0-9a-f]{16})"\},?\s*$)rx");
+      std::string line;
+      std::smatch m;
+      bool        have_step = false, have_end = false;
+      while (std::getline(in, line))
+        {
+          if (std::regex_match(line, m, number))
+            {
+              if (m[1] == "step")
+                {
+                  manifest.step = std::stoul(m[2].str());
+                  have_step     = true;
+                }
+              else if (m[1] == "time_h")
+                manifest.time_h = std::stod(m[2].str());
+              else if (m[1] == "vectors")
+                manifest.vectors = std::stoul(m[2].str());
+              else
+                manifest.ranks = std::stoul(m[2].str());
+            }
+          else if (std::regex_match(line, m, file))
+            manifest.files.push_back(
+              {m[1].str(), std::stoull(m[2].str()), std::stoull(m[3].str(), nullptr, 16)});
+          else if (line == "}")
+            have_end = true;
+        }
+      if (!have_step || !have_end || manifest.files.empty())
+        return "checkpoint.json is incomplete or malformed";
+      for (const auto &f : manifest.files)
+        {
+          if (!fs::exists(folder / f.name))
+            return "file '" + f.name + "' is missing";
+          const auto [bytes, hash] = size_and_hash(folder / f.name);
+          if (bytes != f.bytes)
+            return "file '" + f.name + "' has " + std::to_string(bytes) + " bytes, the manifest says " +
+                   std::to_string(f.bytes) + " (truncated?)";
+          if (hash != f.hash)
+            return "file '" + f.name + "' fails its checksum (fnv1a64 " + hex(hash) +
+                   ", manifest " + hex(f.hash) + ")";
+        }
+      return "";
+    }
+
+    std::string read_whole(const fs::path &path)
+    {
+      std::ifstream      in(path, std::ios::binary);
+      std::ostringstream os;
+      os << in.rdbuf();
+      if (!in)
+        throw std::runtime_error("cannot read '" + path.string() + "'");
+      return os.str();
+    }
+  } // namespace
+
+  void install_checkpoint_signal_handlers()
+  {
+    struct sigaction action = {};
+    action.sa_handler       = note_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGUSR1, &action, nullptr);
+  }
+
+  void Checkpointer::declare_parameters(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Checkpoint");
+    prm.declare_entry("Every N steps", "0", Patterns::Integer(0),
+                      "Write a checkpoint of the transport run every N time steps (0: not by "
+                      "step count). Unit: steps. Range: >= 0. SIGTERM and SIGUSR1 always "
+                      "write one at the end of the current step and stop the run (exit status "
+                      "75); resume with 'radiotwin FILE.prm --resume DIR'.");
+    prm.declare_entry("Every T minutes [min]", "0", Patterns::Double(0),
+                      "Write a checkpoint when this much wall time has passed since the last "
+                      "one (0: not by wall time). Unit: min. Range: >= 0.");
+    prm.declare_entry("At times [h]", "", Patterns::List(Patterns::Double(0)),
+                      "Also write a checkpoint at the end of the first step reaching each of "
+                      "these simulation times (comma-separated; empty: none). Unit: h. "
+                      "Range: >= 0.");
+    prm.declare_entry("Keep", "2", Patterns::Integer(1, 1000),
+                      "Number of newest checkpoints kept in <output>/checkpoints; older ones "
+                      "are deleted once a newer one is complete. Range: 1-1000.");
+    prm.leave_subsection();
+  }
+
+  void Checkpointer::parse_parameters(ParameterHandler &prm, const ParameterFile &)
+  {
+    prm.enter_subsection("Checkpoint");
+    every_steps   = prm.get_integer("Every N steps");
+    every_minutes = prm.get_double("Every T minutes [min]");
+    keep          = prm.get_integer("Keep");
+    at_times_s.clear();
+    for (const double t_h : Utilities::string_to_double(Utilities::split_string_list(prm.get("At times [h]"))))
+      at_times_s.push_back(t_h * 3600.0);
+    std::sort(at_times_s.begin(), at_times_s.end());
+    prm.leave_subsection();
+  }
+
+  void Checkpointer::resumed_at(const double t_s)
+  {
+    while (!at_times_s.empty() && at_times_s.front() <= t_s * (1 + 1e-12) + 1e-9)
+      at_times_s.erase(at_times_s.begin());
+  }
+
+  Checkpointer::Action Checkpointer::after_step(const unsigned int step, const double t_s,
+                                                MPI_Comm comm)
+  {
+    // Simulation times reached (identical on every rank); a resumed run skips those behind it.
+    bool at_time = false;
+    while (!at_times_s.empty() && at_times_s.front() <= t_s * (1 + 1e-12) + 1e-9)
+      {
+        at_time = true;
+        at_times_s.erase(at_times_s.begin());
+      }
+    const bool root = Utilities::MPI::this_mpi_process(comm) == 0;
+    if (root && last_write_wall < 0)
+      last_write_wall = wall_clock_s();
+    // The signal may reach some ranks only, and only rank 0's clock counts: agree on both.
+    int flags[2] = {stop_signal != 0 ? 1 : 0,
+                    root && every_minutes > 0 &&
+                        wall_clock_s() - last_write_wall >= every_minutes * 60.0 ?
+                      1 :
+                      0};
+    MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, comm);
+    if (flags[0])
+      return Action::write_and_stop;
+    if (flags[1] || at_time || (every_steps > 0 && step % every_steps == 0))
+      return Action::write;
+    return Action::none;
+  }
+
+  void Checkpointer::write(const std::string &output_directory, const unsigned int step,
+                           const double t_h, const parallel::distributed::Triangulation<3> &tria,
+                           const DoFHandler<3> &dofs, const std::vector<const VectorType *> &vectors,
+                           const std::string &state, const std::string &parameters_text,
+                           MPI_Comm comm)
+  {
+    const double   start  = wall_clock_s();
+    const bool     root   = Utilities::MPI::this_mpi_process(comm) == 0;
+    const fs::path base   = fs::path(output_directory) / "checkpoints";
+    const fs::path folder = base / step_name(step);
+    const fs::path tmp    = base / (step_name(step) + ".tmp");
+    if (root)
+      {
+        fs::create_directories(base);
+        fs::remove_all(tmp); // a write an earlier kill interrupted
+        fs::create_directories(tmp);
+      }
+    MPI_Barrier(comm);
+
+    // The vectors with their ghost values, as the transfer reads neighbours' entries.
+    const IndexSet relevant = DoFTools::extract_locally_relevant_dofs(dofs);
+    std::vector<VectorType> ghosted(vectors.size());
+    std::vector<const VectorType *> pointers;
+    for (std::size_t i = 0; i < vectors.size(); ++i)
+      {
+        ghosted[i].reinit(dofs.locally_owned_dofs(), relevant, comm);
+        ghosted[i].copy_locally_owned_data_from(*vectors[i]);
+        ghosted[i].update_ghost_values();
+        pointers.push_back(&ghosted[i]);
+      }
+    parallel::distributed::SolutionTransfer<3, VectorType> transfer(dofs);
+    transfer.prepare_for_serialization(pointers);
+    tria.save((tmp / "mesh").string());
+
+    if (root)
+      {
+        {
+          std::ofstream out(tmp / "state.bin", std::ios::binary);
+          out.write(state.data(), state.size());
+          std::ofstream prm(tmp / "parameters.prm");
+          prm << parameters_text;
+          if (!out || !prm)
+            throw std::runtime_error("cannot write the checkpoint in '" + tmp.string() + "'");
+        }
+        std::vector<std::string> names;
+        for (const auto &entry : fs::directory_iterator(tmp))
+          names.push_back(entry.path().filename().string());
+        std::sort(names.begin(), names.end());
+        std::ostringstream manifest;
+        manifest << std::setprecision(17) << "{\n"
+                 << "  \"format\": \"radiotwin checkpoint 1\",\n"
+                 << "  \"radiotwin_version\": \"" << version_string() << "\",\n"
+                 << "  \"step\": " << step << ",\n"
+                 << "  \"time_h\": " << t_h << ",\n"
+                 << "  \"mpi_ranks\": " << Utilities::MPI::n_mpi_processes(comm) << ",\n"
+                 << "  \"vectors\": " << vectors.size() << ",\n"
+                 << "  \"files\": [\n";
+        for (std::size_t i = 0; i < names.size(); ++i)
+          {
+            const auto [bytes, hash] = size_and_hash(tmp / names[i]);
+            sync_file(tmp / names[i]);
+            manifest << "    {\"name\": \"" << names[i] << "\", \"bytes\": " << bytes
+                     << ", \"fnv1a64\": \"" << hex(hash) << "\"}" << (i + 1 < names.size() ? "," : "")
+                     << "\n";
+          }
+        manifest << "  ]\n}\n";
+        write_file_atomically((tmp / "checkpoint.json").string(), manifest.str());
+        sync_file(tmp / "checkpoint.json");
+        fs::remove_all(folder);
+        fs::rename(tmp, folder);
+
+        // Keep the newest 'keep' whole checkpoints.
+        std::vector<fs::path> whole;
+        for (const auto &entry : fs::directory_iterator(base))
+          {
+            const std::string name = entry.path().filename().string();
+            if (entry.is_directory() && std::regex_match(name, std::regex("step_[0-9]{8}")))
+              whole.push_back(entry.path());
+          }
+        std::sort(whole.begin(), whole.end());
+        for (std::size_t i = 0; i + keep < whole.size(); ++i)
+          fs::remove_all(whole[i]);
+        last_write_wall = wall_clock_s();
+      }
+    MPI_Barrier(comm);
+    ++written;
+    seconds_writing += wall_clock_s() - start;
+  }
+
+  Checkpointer::Found Checkpointer::find_for_resume(const std::string &output_directory,
+                                                    const std::string &parameters_text,
+                                                    MPI_Comm comm)
+  {
+    // Rank 0 checks; the verdict (or the error) is broadcast, so every rank throws alike.
+    std::string error;
+    Found       found;
+    if (Utilities::MPI::this_mpi_process(comm) == 0)
+      {
+        const fs::path base = fs::path(output_directory) / "checkpoints";
+        std::vector<fs::path> candidates;
+        if (fs::is_directory(base))
+          for (const auto &entry : fs::directory_iterator(base))
+            if (entry.is_directory() &&
+                std::regex_match(entry.path().filename().string(), std::regex("step_[0-9]{8}")))
+              candidates.push_back(entry.path());
+        std::sort(candidates.rbegin(), candidates.rend());
+        std::string reasons;
+        for (const auto &c : candidates)
+          {
+            Manifest          m;
+            const std::string problem = check_checkpoint(c, m);
+            if (problem.empty())
+              {
+                found = {c.string(), m.step, m.time_h, m.ranks, m.vectors};
+                break;
+              }
+            std::cerr << "radiotwin: warning: checkpoint " << c.string() << " is damaged: " << problem
+                      << "; trying the previous one" << std::endl;
+            reasons += "; " + c.filename().string() + ": " + problem;
+          }
+        if (found.folder.empty())
+          error = "--resume " + output_directory + ": no usable checkpoint in " + base.string() +
+                  (candidates.empty() ? " (none written)" : reasons);
+        else
+          {
+            // Same parameters (but where checkpoints go, and how often), or the restart
+            // would continue another run.
+            const auto then = flatten_parameters(read_whole(fs::path(found.folder) / "parameters.prm"));
+            const auto now  = flatten_parameters(parameters_text);
+            for (const auto &[key, value] : now)
+              {
+                if (ignored_on_resume(key))
+                  continue;
+                const auto it = then.find(key);
+                if (it == then.end() || it->second != value)
+                  {
+                    error = "--resume " + output_directory + ": parameter '" + key + "' is '" +
+                            value + "' but the checkpoint " + found.folder + " was written with '" +
+                            (it == then.end() ? std::string("(not declared)") : it->second) +
+                            "'; a resumed run must use the parameters it started with";
+                    break;
+                  }
+              }
+          }
+      }
+    error = Utilities::MPI::broadcast(comm, error, 0);
+    if (!error.empty())
+      throw InputError(error);
+    found.folder = Utilities::MPI::broadcast(comm, found.folder, 0);
+    found.step   = Utilities::MPI::broadcast(comm, found.step, 0);
+    found.time_h = Utilities::MPI::broadcast(comm, found.time_h, 0);
+    found.ranks  = Utilities::MPI::broadcast(comm, found.ranks, 0);
+    found.vectors = Utilities::MPI::broadcast(comm, found.vectors, 0);
+    return found;
+  }
+
+  std::vector<Checkpointer::VectorType> Checkpointer::load_vectors(
+    const Found &found, const parallel::distributed::Triangulation<3> &tria,
+    const std::function<void(parallel::distributed::Triangulation<3> &)> &create_coarse,
+    const FiniteElement<3> &fe)
+  {
+    const MPI_Comm comm = tria.get_communicator();
+    // The saved forest with its data, on a mesh of its own: p4est partitions it evenly.
+    parallel::distributed::Triangulation<3> saved(comm, tria.get_mesh_smoothing());
+    create_coarse(saved);
+    saved.load((fs::path(found.folder) / "mesh").string());
+    if (saved.n_global_active_cells() != tria.n_global_active_cells())
+      throw InputError("--resume: the checkpoint " + found.folder + " holds a mesh of " +
+                       std::to_string(saved.n_global_active_cells()) + " cells, the parameters give " +
+                       std::to_string(tria.n_global_active_cells()));
+    DoFHandler<3> saved_dofs(saved);
+    saved_dofs.distribute_dofs(fe);
+    // The transfer writes every DoF of each owned cell: vectors with the ghost layer.
+    const auto with_ghosts = [&](std::vector<VectorType> &v) {
+      const IndexSet relevant = DoFTools::extract_locally_relevant_dofs(saved_dofs);
+      v.resize(found.vectors);
+      std::vector<VectorType *> p;
+      for (auto &x : v)
+        {
+          x.reinit(saved_dofs.locally_owned_dofs(), relevant, comm);
+          p.push_back(&x);
+        }
+      return p;
+    };
+    std::vector<VectorType> loaded, moved;
+    {
+      auto pointers = with_ghosts(loaded);
+      parallel::distributed::SolutionTransfer<3, VectorType> transfer(saved_dofs);
+      transfer.deserialize(pointers);
+    }
+    // Partitioned as a refinement leaves a mesh (sibling families kept on one rank): as the
+    // run's own mesh, so each rank finds its cells here.
+    for (auto &v : loaded)
+      v.update_ghost_values();
+    std::vector<const VectorType *> sources;
+    for (const auto &v : loaded)
+      sources.push_back(&v);
+    parallel::distributed::SolutionTransfer<3, VectorType> transfer(saved_dofs);
+    transfer.prepare_for_coarsening_and_refinement(sources);
+    saved.repartition();
+    saved_dofs.distribute_dofs(fe);
+    {
+      auto pointers = with_ghosts(moved);
+      transfer.interpolate(pointers);
+    }
+
+    // Cell by cell (by CellId) onto a DoFHandler of the run's mesh, which numbers its DoFs
+    // as the solver's DoFHandler of the same element will.
+    DoFHandler<3> dofs(tria);
+    dofs.distribute_dofs(fe);
+    std::vector<VectorType> result(found.vectors);
+    for (auto &v : result)
+      v.reinit(dofs.locally_owned_dofs(), comm);
+    const IndexSet &owned = dofs.locally_owned_dofs();
+    Vector<double>  values(fe.n_dofs_per_cell());
+    std::vector<types::global_dof_index> indices(fe.n_dofs_per_cell());
+    int missing = 0;
+    for (const auto &cell : dofs.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          const auto source_cell = saved.create_cell_iterator(cell->id());
+          if (!source_cell->is_active() || !source_cell->is_locally_owned())
+            {
+              ++missing;
+              continue;
+            }
+          const typename DoFHandler<3>::active_cell_iterator source(&saved, source_cell->level(),
+                                                                    source_cell->index(), &saved_dofs);
+          cell->get_dof_indices(indices);
+          for (std::size_t v = 0; v < result.size(); ++v)
+            {
+              source->get_dof_values(moved[v], values);
+              for (unsigned int i = 0; i < indices.size(); ++i)
+                if (owned.is_element(indices[i]))
+                  result[v](indices[i]) = values(i);
+            }
+        }
+    if (Utilities::MPI::sum(missing, comm) > 0)
+      throw InputError("--resume: the mesh of the checkpoint " + found.folder +
+                       " is not the one the parameters give (" +
+                       std::to_string(Utilities::MPI::sum(missing, comm)) + " cells differ)");
+    return result;
+  }
+
+  void Checkpointer::copy_into(const std::vector<VectorType> &from, const std::vector<VectorType *> &to)
+  {
+    if (from.size() != to.size())
+      throw std::logic_error("checkpoint: " + std::to_string(from.size()) + " vectors saved, " +
+                             std::to_string(to.size()) + " expected");
+    for (std::size_t i = 0; i < to.size(); ++i)
+      {
+        const bool ghosts = to[i]->has_ghost_elements();
+        to[i]->zero_out_ghost_values();
+        to[i]->copy_locally_owned_data_from(from[i]);
+        if (ghosts)
+          to[i]->update_ghost_values();
+      }
+  }
+
+  std::string Checkpointer::load_state(const Found &found, MPI_Comm comm)
+  {
+    std::string state;
+    if (Utilities::MPI::this_mpi_process(comm) == 0)
+      state = read_whole(fs::path(found.folder) / "state.bin");
+    return Utilities::MPI::broadcast(comm, state, 0);
+  }
+
+  void Checkpointer::remove_all(const std::string &output_directory)
+  {
+    std::error_code ec;
+    fs::remove_all(fs::path(output_directory) / "checkpoints", ec);
+  }
+} // namespace radiotwin

@@ -1,0 +1,121 @@
+// RadioTwin: checkpoint and restart (docs/checkpointing.md).
+//
+// A checkpoint is a folder <output>/checkpoints/step_NNNNNNNN/ holding
+//   mesh, mesh.info, mesh_fixed.data  the p4est forest (refinement and partition) with the
+//                                     nodal state vectors attached (SolutionTransfer), so a
+//                                     run can continue on another number of ranks;
+//   state.bin                         the serial state (time-step controller, whole-body ODE
+//                                     state and records, accumulators, output bookkeeping),
+//                                     a Boost binary archive written by rank 0;
+//   parameters.prm                    the run's parameters (a resume must use the same);
+//   checkpoint.json                   the manifest, written last: step, time, ranks, and the
+//                                     size and FNV-1a 64 checksum of every file.
+// At restart the mesh is built from the parameters as in a fresh run (same cells, partition
+// and cell order, so the same DoF numbering and bit-identical solves) and the saved forest's
+// vectors are copied onto it cell by cell; on another number of ranks p4est repartitions.
+// It is written under step_NNNNNNNN.tmp and renamed when complete, so a folder without the
+// .tmp suffix is whole; the 'Keep' newest are kept. On resume the newest folder whose files
+// match their manifest is used; a damaged one is reported and the previous one taken.
+// The steady fields (Darcy pressure, vessel flow, pO2) are not stored: they are recomputed
+// from the parameters at restart, which takes seconds and cannot go stale.
+#pragma once
+
+#include <deal.II/base/parameter_handler.h>
+#include <deal.II/distributed/tria.h>
+#include <deal.II/dofs/dof_handler.h>
+#include <deal.II/lac/la_parallel_vector.h>
+
+#include <mpi.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "coupling/parameter_file.h"
+
+namespace radiotwin
+{
+  /// Exit status of a run that wrote a checkpoint on SIGTERM/SIGUSR1 and stopped
+  /// (EX_TEMPFAIL: "try again", i.e. resume).
+  constexpr int exit_status_checkpointed = 75;
+
+  /// Install handlers that note SIGTERM and SIGUSR1 (what batch schedulers send before the
+  /// time limit); the run writes a checkpoint at the end of its current step and stops.
+  void install_checkpoint_signal_handlers();
+
+  class Checkpointer
+  {
+  public:
+    using VectorType = dealii::LinearAlgebra::distributed::Vector<double>;
+
+    static void declare_parameters(dealii::ParameterHandler &prm);
+    void        parse_parameters(dealii::ParameterHandler &prm, const ParameterFile &file);
+
+    /// What to do after time step @p step, which ended at @p t_s [s]; collective (one
+    /// allreduce of two flags).
+    enum class Action
+    {
+      none,
+      write,
+      write_and_stop
+    };
+    Action after_step(unsigned int step, double t_s, MPI_Comm comm);
+
+    /// Write a checkpoint of step @p step at time @p t_h into @p output_directory/checkpoints
+    /// (collective): the mesh with @p vectors (nodal fields on @p dofs), the serial state
+    /// (rank 0's @p state bytes) and @p parameters_text.
+    void write(const std::string &output_directory, unsigned int step, double t_h,
+               const dealii::parallel::distributed::Triangulation<3> &tria,
+               const dealii::DoFHandler<3> &dofs, const std::vector<const VectorType *> &vectors,
+               const std::string &state, const std::string &parameters_text, MPI_Comm comm);
+
+    /// The checkpoint a resume of @p output_directory uses: the newest whose files match
+    /// their manifest (damaged ones are reported on rank 0 and skipped). Throws InputError
+    /// when there is none, or when its parameters differ from @p parameters_text in
+    /// anything but the Checkpoint section and the output directory. Collective.
+    struct Found
+    {
+      std::string folder;
+      unsigned int step = 0;
+      double       time_h = 0;
+      unsigned int ranks = 0;
+      unsigned int vectors = 0; ///< nodal vectors attached to the mesh
+    };
+    static Found find_for_resume(const std::string &output_directory,
+                                 const std::string &parameters_text, MPI_Comm comm);
+
+    /// Restart: the nodal vectors of the checkpoint, for a DoFHandler of @p fe on @p tria,
+    /// which the run has built from its parameters as a fresh run does (same cells, same
+    /// partition, same order, hence bit-identical steady solves on as many ranks). The saved
+    /// forest is loaded on a mesh of its own (@p create_coarse gives its coarse mesh),
+    /// partitioned like @p tria (also for another number of ranks) and copied cell by cell.
+    /// Throws InputError if the meshes differ.
+    static std::vector<VectorType>
+    load_vectors(const Found &found, const dealii::parallel::distributed::Triangulation<3> &tria,
+                 const std::function<void(dealii::parallel::distributed::Triangulation<3> &)> &create_coarse,
+                 const dealii::FiniteElement<3> &fe);
+    /// Copy restart vectors into a solver's (same DoFs), keeping each target's ghost state.
+    static void copy_into(const std::vector<VectorType> &from, const std::vector<VectorType *> &to);
+    /// Restart: the serial state (read by rank 0, broadcast).
+    static std::string load_state(const Found &found, MPI_Comm comm);
+
+    /// Remove the checkpoints of an earlier run in a fresh run's folder (rank 0).
+    static void remove_all(const std::string &output_directory);
+
+    /// A resumed run at @p t_s: the checkpoint times behind it are done.
+    void resumed_at(double t_s);
+
+    bool        enabled() const { return every_steps > 0 || every_minutes > 0 || !at_times_s.empty(); }
+    double      write_seconds() const { return seconds_writing; }
+    unsigned int n_written() const { return written; }
+
+  private:
+    unsigned int every_steps = 0;
+    double       every_minutes = 0;
+    unsigned int keep = 2;
+    std::vector<double> at_times_s; ///< still to come, increasing
+    double       last_write_wall = -1; ///< rank 0's wall clock [s] at the last write
+    double       seconds_writing = 0;
+    unsigned int written = 0;
+  };
+} // namespace radiotwin

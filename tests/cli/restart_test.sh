@@ -7,7 +7,8 @@
 #
 # MODE
 #   kill1      1 rank: run to T; run with checkpoints, kill -9 after the one past T/2, resume
-#              to T: identical to 1e-12 (relative).
+#              to T: identical to 1e-12 (relative). And the wall-time trigger: with
+#              'Every T minutes' small, checkpoints are written and the results unchanged.
 #   kill2      the same on 2 ranks; then the killed 2-rank run resumed on 1 rank: equal to
 #              the solver tolerance (1e-6 relative); and SIGUSR1 to mpirun: exit 75, resume,
 #              identical to 1e-12.
@@ -111,6 +112,17 @@ case "$mode" in
     grep -q "resuming from .*, t = $half_h h" "$dir.resume.log" ||
       fail "the resume did not start from T/2: $(grep resuming "$dir.resume.log")"
     agree "$ref" "$dir" 1e-12 "run to T/2 + kill -9 + resume to T on $n rank(s) = run to T"
+    if [ "$n" -eq 1 ]; then
+      # Wall-time trigger: a checkpoint whenever 0.1 s have passed since the last one.
+      dir=$work/every_t_minutes
+      run 1 "$dir" --set "Checkpoint/Every T minutes [min]=0.00167" --set "Checkpoint/Keep=3"
+      written=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['checkpoints']['written'])" "$dir/summary.json" 2> /dev/null || echo 0)
+      kept=$(ls -d "$dir"/checkpoints/step_*[0-9] 2> /dev/null | wc -l)
+      [ "$written" -ge 3 ] && [ "$kept" -eq 3 ] &&
+        ok "Every T minutes = 0.1 s: $written checkpoints written, the newest 3 kept" ||
+        fail "Every T minutes: $written written, $kept kept (expected >= 3 and 3)"
+      agree "$ref" "$dir" 1e-12 "checkpoints do not change the results"
+    fi
     if [ "$n" -gt 1 ]; then
       # Another rank count: the mesh is repartitioned and the steady fields recomputed there.
       dir=$work/killed_np2_for_1

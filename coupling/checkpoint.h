@@ -105,7 +105,6 @@ namespace radiotwin
     /// A resumed run at @p t_s: the checkpoint times behind it are done.
     void resumed_at(double t_s);
 
-    bool        enabled() const { return every_steps > 0 || every_minutes > 0 || !at_times_s.empty(); }
     double      write_seconds() const { return seconds_writing; }
     unsigned int n_written() const { return written; }
 

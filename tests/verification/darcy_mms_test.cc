@@ -11,6 +11,7 @@
 #include "meshes/geometry.h"
 #include "physics/units.h"
 #include "solvers/darcy_solver.h"
+#include "tests/verification/solver_fixture.h"
 
 using namespace radiotwin;
 using namespace dealii;
@@ -85,22 +86,9 @@ namespace
       std::to_string(degree) +
       "\n subsection Linear solver\n  set Relative tolerance = 1e-12\n"
       "  set Linear algebra = " + backend + "\n end\nend\n";
-    ParameterHandler prm;
-    Geometry::declare_parameters(prm);
-    TissueProperties::declare_parameters(prm);
-    DarcySolver::declare_parameters(prm);
-    ParameterFile file;
-    file.read_from_string(prm, text);
-    Geometry geometry;
-    geometry.parse_parameters(prm, file);
-    TissueProperties tissue;
-    tissue.parse_parameters(prm, file);
-
-    parallel::distributed::Triangulation<3> tria(MPI_COMM_WORLD);
-    geometry.create(tria);
-    TimerOutput timer(MPI_COMM_WORLD, std::cout, TimerOutput::never, TimerOutput::wall_times);
-    DarcySolver darcy(tria, tissue, timer);
-    darcy.parse_parameters(prm, file);
+    testing::SolverFixture f(text);
+    DarcySolver &darcy = *f.darcy;
+    const TissueProperties &tissue = f.tissue;
     auto exact = std::make_shared<ExactPressure>();
     darcy.set_boundary_pressure(exact);
     darcy.set_extra_source(std::make_shared<Source>(tissue(Region::host)));

@@ -17,6 +17,7 @@
 #include "solvers/darcy_solver.h"
 #include "solvers/network_flow.h"
 #include "solvers/oxygen_solver.h"
+#include "tests/verification/solver_fixture.h"
 
 using namespace radiotwin;
 using namespace dealii;
@@ -84,25 +85,11 @@ namespace
       "subsection Oxygen\n set Enabled = true\n set Diffusivity D [cm^2/s] = 1e-3\n"
       " set Blood pO2 [mmHg] = 40\n subsection Tumour\n" + region_o2 + " end\n subsection Host\n" +
       region_o2 + " end\n subsection Solver\n  set Newton tolerance = 1e-12\n end\nend\n";
-    ParameterHandler prm;
-    Geometry::declare_parameters(prm);
-    TissueProperties::declare_parameters(prm);
-    DarcySolver::declare_parameters(prm);
-    OxygenSolver::declare_parameters(prm);
-    ParameterFile file;
-    file.read_from_string(prm, text);
-    Geometry geometry;
-    geometry.parse_parameters(prm, file);
-    TissueProperties tissue;
-    tissue.parse_parameters(prm, file);
-    parallel::distributed::Triangulation<3> tria(MPI_COMM_WORLD);
-    geometry.create(tria);
-    TimerOutput timer(MPI_COMM_WORLD, std::cout, TimerOutput::never, TimerOutput::wall_times);
-    DarcySolver darcy(tria, tissue, timer);
-    darcy.parse_parameters(prm, file);
+    testing::SolverFixture f(text, OxygenSolver::declare_parameters);
+    DarcySolver &darcy = *f.darcy;
     darcy.setup();
-    OxygenSolver oxygen(darcy, tissue, timer);
-    oxygen.parse_parameters(prm, file);
+    OxygenSolver oxygen(darcy, f.tissue, f.timer);
+    oxygen.parse_parameters(f.prm, f.file);
     const double D  = 1e-3 * units::cm * units::cm;
     const double kv = 35e-6 / units::cm * 1.0; // P_O2 [m/s] x S/V [1/m]
     physics::OxygenConsumption m{2.8e-6 / 2.8e-5, 20};
@@ -157,14 +144,8 @@ namespace
   {
     const double R = 100e-6, half_length = 100e-6, r_w = 4e-6;
     const double M0 = 6.1e-5, D_cm2 = 2e-5, P_O2 = 1e-2; // [mL/(mL s)], [cm^2/s], [m/s]
-    ParameterHandler prm;
-    TissueProperties::declare_parameters(prm);
-    DarcySolver::declare_parameters(prm);
-    VesselCoupling::declare_parameters(prm);
-    OxygenSolver::declare_parameters(prm);
-    ParameterFile file;
-    file.read_from_string(
-      prm, "subsection Vessel network\n set Vessel representation = line sources\n"
+    testing::SolverFixture f(
+      "subsection Vessel network\n set Vessel representation = line sources\n"
            " set Viscosity model = constant\n set Line source sample spacing [um] = 2\n"
            " set Coupling tolerance = 1e-12\nend\n"
            "subsection Oxygen\n set Enabled = true\n set Blood pO2 [mmHg] = 100\n"
@@ -172,14 +153,17 @@ namespace
            " set Intravascular pO2 = " + std::string(flowing ? "falls along flow" : "constant") +
            "\n subsection Tumour\n  set Maximum consumption M0 [mL O2 mL^-1 s^-1] = " +
            Utilities::to_string(M0) + "\n  set Michaelis constant K_m [mmHg] = 0\n end\n"
-           " subsection Solver\n  set Newton tolerance = 1e-12\n end\nend\n");
-    TissueProperties tissue;
-    tissue.parse_parameters(prm, file);
-    parallel::distributed::Triangulation<3> tria(MPI_COMM_WORLD);
-    make_tissue_cylinder(tria, R, half_length, refinements);
-    TimerOutput timer(MPI_COMM_WORLD, std::cout, TimerOutput::never, TimerOutput::wall_times);
-    DarcySolver darcy(tria, tissue, timer);
-    darcy.parse_parameters(prm, file);
+           " subsection Solver\n  set Newton tolerance = 1e-12\n end\nend\n",
+      [](ParameterHandler &prm) {
+        VesselCoupling::declare_parameters(prm);
+        OxygenSolver::declare_parameters(prm);
+      },
+      [&](testing::SolverFixture::Tria &tria) { make_tissue_cylinder(tria, R, half_length, refinements); });
+    ParameterHandler &prm = f.prm;
+    const ParameterFile &file = f.file;
+    TissueProperties &tissue = f.tissue;
+    TimerOutput &timer = f.timer;
+    DarcySolver &darcy = *f.darcy;
     darcy.setup();
 
     const VesselNetwork net = axial_vessel(half_length, r_w, (flowing ? 25.0 : 20.0) * units::mmHg,

@@ -15,6 +15,7 @@
 #include "meshes/geometry.h"
 #include "physics/units.h"
 #include "solvers/transport_solver.h"
+#include "tests/verification/solver_fixture.h"
 
 using namespace radiotwin;
 using namespace dealii;
@@ -64,28 +65,16 @@ namespace
       "subsection Plasma input\n"
       " set Hot curve A1 [nM], a1 [h^-1], A2 [nM], a2 [h^-1] = 5, 0, 0, 0\n"
       " set Cold curve A1 [nM], a1 [h^-1], A2 [nM], a2 [h^-1] = 5, 0, 0, 0\nend\n";
-    ParameterHandler prm;
-    Geometry::declare_parameters(prm);
-    TissueProperties::declare_parameters(prm);
-    DarcySolver::declare_parameters(prm);
-    TransportSolver::declare_parameters(prm);
-    PlasmaInput::declare_parameters(prm);
-    ParameterFile file;
-    file.read_from_string(prm, text);
-    Geometry geometry;
-    geometry.parse_parameters(prm, file);
-    TissueProperties tissue;
-    tissue.parse_parameters(prm, file);
-    parallel::distributed::Triangulation<3> tria(MPI_COMM_WORLD);
-    geometry.create(tria);
-    TimerOutput timer(MPI_COMM_WORLD, std::cout, TimerOutput::never, TimerOutput::wall_times);
-    DarcySolver darcy(tria, tissue, timer);
-    darcy.parse_parameters(prm, file);
+    testing::SolverFixture f(text, [](ParameterHandler &prm) {
+      TransportSolver::declare_parameters(prm);
+      PlasmaInput::declare_parameters(prm);
+    });
+    DarcySolver &darcy = *f.darcy;
     darcy.setup();
     darcy.solve(); // p = 0, u = 0: Lp = 0 and no lymphatics
-    TransportSolver transport(darcy, tissue, timer);
-    transport.parse_parameters(prm, file);
-    const auto plasma = PlasmaInput::create(prm, file);
+    TransportSolver transport(darcy, f.tissue, f.timer);
+    transport.parse_parameters(f.prm, f.file);
+    const auto plasma = PlasmaInput::create(f.prm, f.file);
     transport.setup();
     Exact exact;
     transport.set_initial_free(exact);

@@ -15,6 +15,7 @@
 #include "postprocessing/line_profile.h"
 #include "solvers/darcy_solver.h"
 #include "solvers/network_flow.h"
+#include "tests/verification/solver_fixture.h"
 
 using namespace radiotwin;
 using namespace dealii;
@@ -119,26 +120,21 @@ namespace
   CylinderResult single_vessel(const unsigned int refinements)
   {
     const double R = 1e-3, half_length = 1e-3, r_v = 10e-6;
-    ParameterHandler prm;
-    TissueProperties::declare_parameters(prm);
-    DarcySolver::declare_parameters(prm);
-    VesselCoupling::declare_parameters(prm);
-    ParameterFile file;
-    file.read_from_string(prm,
+    testing::SolverFixture f(
                           "subsection Darcy\n subsection Linear solver\n"
                           "  set Relative tolerance = 1e-13\n end\nend\n"
                           "subsection Vessel network\n set Vessel representation = line sources\n"
                           " set Viscosity model = constant\n"
                           " set Line source sample spacing [um] = 10\n"
-                          " set Coupling tolerance = 1e-12\nend\n");
-    TissueProperties tissue;
-    tissue.parse_parameters(prm, file);
-    parallel::distributed::Triangulation<3> tria(MPI_COMM_WORLD);
-    make_tissue_cylinder(tria, R, half_length, refinements);
-
-    TimerOutput timer(MPI_COMM_WORLD, std::cout, TimerOutput::never, TimerOutput::wall_times);
-    DarcySolver darcy(tria, tissue, timer);
-    darcy.parse_parameters(prm, file);
+                          " set Coupling tolerance = 1e-12\nend\n",
+                          VesselCoupling::declare_parameters,
+                          [&](testing::SolverFixture::Tria &tria) {
+                            make_tissue_cylinder(tria, R, half_length, refinements);
+                          });
+    ParameterHandler &prm = f.prm;
+    const ParameterFile &file = f.file;
+    TissueProperties &tissue = f.tissue;
+    DarcySolver &darcy = *f.darcy;
     darcy.setup();
 
     const auto  &c   = tissue(Region::tumour);

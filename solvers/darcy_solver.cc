@@ -1,5 +1,6 @@
 #include "solvers/darcy_solver.h"
 
+#include <Epetra_CrsMatrix.h>
 #include <Epetra_MultiVector.h>
 #include <Teuchos_ParameterList.hpp>
 
@@ -31,6 +32,7 @@
 
 #include "coupling/input_error.h"
 #include "physics/units.h"
+#include "solvers/q1_direct_assembly.h"
 
 namespace radiotwin
 {
@@ -83,7 +85,7 @@ namespace radiotwin
       using Vector = TrilinosWrappers::MPI::Vector;
       using AMG    = TrilinosWrappers::PreconditionAMG;
 
-      static void initialize(AMG &amg, const Matrix &A, const double strong_threshold,
+      static void initialize(AMG &amg, const Epetra_RowMatrix &A, const double strong_threshold,
                              const unsigned int, const DoFHandler<3> &dofs,
                              const unsigned int degree)
       {
@@ -164,6 +166,11 @@ namespace radiotwin
     prm.declare_entry("AMG strong threshold", "0.6", Patterns::Double(0.0, 0.99),
                       "BoomerAMG strength-of-connection threshold (3D: 0.5-0.7; Trilinos ML "
                       "uses it divided by 30 as aggregation threshold). Range: 0-0.99.");
+    prm.declare_entry("Direct Q1 assembly", "true", Patterns::Bool(),
+                      "Trilinos with degree 1 only: build the matrix graph from the cell DoF lists "
+                      "and add cell matrices straight into Epetra's CSR arrays (about 3x faster "
+                      "than the generic FEValues/AffineConstraints route; same system to "
+                      "round-off). 'false' takes the generic route (for comparisons).");
     prm.declare_entry("AMG aggressive coarsening levels", "1", Patterns::Integer(0, 10),
                       "BoomerAMG levels with aggressive coarsening (cheaper set-up). Range: 0-10.");
     prm.leave_subsection();
@@ -182,6 +189,7 @@ namespace radiotwin
     max_iterations     = prm.get_integer("Maximum iterations");
     amg_strong_threshold  = prm.get_double("AMG strong threshold");
     amg_aggressive_levels = prm.get_integer("AMG aggressive coarsening levels");
+    direct_q1_assembly    = prm.get_bool("Direct Q1 assembly");
     prm.leave_subsection();
     prm.leave_subsection();
   }
@@ -274,7 +282,32 @@ namespace radiotwin
     {
       typename LA::Matrix A;
       typename LA::AMG    amg;
+      DirectQ1Assembler   direct;             ///< Trilinos + Q1: graph bookkeeping
+      bool                use_direct = false; ///< assembled by `direct`, not by FEValues
     };
+
+    /// Line sources of the vessel segments in `cell`: sum_k a_k phi_i(x_k) phi_j(x_k) into
+    /// the lower triangle of `matrix(i, j)` and a_k p_k phi_i(x_k) into `rhs(i)`.
+    template <class MatrixEntry, class RhsEntry>
+    void add_line_sources(const LineSources *sources, const FiniteElement<3> &fe,
+                          const DoFHandler<3>::active_cell_iterator &cell, MatrixEntry &&matrix,
+                          RhsEntry &&rhs)
+    {
+      const auto *in_cell = sources ? sources->in_cell(*cell) : nullptr;
+      if (in_cell == nullptr)
+        return;
+      for (const unsigned int k : *in_cell)
+        {
+          const LineSourcePoint &pt = sources->points()[k];
+          for (unsigned int i = 0; i < fe.n_dofs_per_cell(); ++i)
+            {
+              const double phi_i = pt.fluid_coefficient * fe.shape_value(i, pt.unit_point);
+              for (unsigned int j = 0; j <= i; ++j)
+                matrix(i, j) += phi_i * fe.shape_value(j, pt.unit_point);
+              rhs(i) += phi_i * pt.vessel_pressure;
+            }
+        }
+    }
   } // namespace
 
   void DarcySolver::solve()
@@ -291,6 +324,95 @@ namespace radiotwin
       solve_with<TrilinosBackend>(reuse_matrix);
   }
 
+  void DarcySolver::assemble_direct_q1(DirectQ1Assembler &direct, const bool matrix_too,
+                                       TrilinosWrappers::MPI::Vector &rhs) const
+  {
+    Q1HexValues hex;
+    auto        cell_worker = [&](const DoFHandler<3>::active_cell_iterator &cell,
+                           DirectQ1Assembler::CellSystem &           c) {
+      hex.reinit(cell);
+      const auto & coeff = tissue(cell->material_id());
+      const double K     = coeff.hydraulic_conductivity;
+      for (auto &row : c.matrix)
+        row.fill(0.0);
+      c.rhs.fill(0.0);
+      std::array<double, Q1HexValues::n_q> k_JxW, r_JxW, f_JxW;
+      for (unsigned int q = 0; q < Q1HexValues::n_q; ++q)
+        {
+          const PointData d = point_data(coeff, hex.point[q]);
+          k_JxW[q]          = K * hex.JxW[q];
+          r_JxW[q]          = d.reaction * hex.JxW[q];
+          f_JxW[q]          = d.source * hex.JxW[q];
+        }
+      hex.add_diffusion_reaction(k_JxW, r_JxW, f_JxW, c.matrix, c.rhs);
+      add_line_sources(
+        line_sources, *fe, cell,
+        [&](unsigned int i, unsigned int j) -> double & { return c.matrix[i][j]; },
+        [&](unsigned int i) -> double & { return c.rhs[i]; });
+      for (unsigned int i = 0; i < 8; ++i)
+        for (unsigned int j = i + 1; j < 8; ++j)
+          c.matrix[i][j] = c.matrix[j][i];
+    };
+    direct.assemble(dofs, constraints, cell_worker, matrix_too, rhs);
+  }
+
+  template <class Matrix, class Vector>
+  void DarcySolver::assemble_generic(Matrix *A, Vector &rhs) const
+  {
+    const QGauss<3> quadrature(fe_degree + 1);
+    using Scratch = MeshWorker::ScratchData<3>;
+    using Copy    = MeshWorker::CopyData<1, 1, 1>;
+    Scratch scratch(*mapping_q, *fe, quadrature,
+                    update_values | update_gradients | update_quadrature_points |
+                      update_JxW_values);
+    Copy copy(fe->n_dofs_per_cell());
+
+    auto cell_worker = [&](const typename DoFHandler<3>::active_cell_iterator &cell,
+                           Scratch &s, Copy &c) {
+      const FEValues<3> &fev = s.reinit(cell);
+      const auto &coeff = tissue(cell->material_id());
+      const double K = coeff.hydraulic_conductivity;
+      const unsigned int n = fev.dofs_per_cell;
+      c.matrices[0] = 0;
+      c.vectors[0]  = 0;
+      for (const unsigned int q : fev.quadrature_point_indices())
+        {
+          const PointData d   = point_data(coeff, fev.quadrature_point(q));
+          const double    JxW = fev.JxW(q);
+          for (unsigned int i = 0; i < n; ++i)
+            {
+              const Tensor<1, 3> grad_i = K * JxW * fev.shape_grad(i, q);
+              const double       phi_i  = d.reaction * JxW * fev.shape_value(i, q);
+              for (unsigned int j = 0; j <= i; ++j)
+                c.matrices[0](i, j) +=
+                  grad_i * fev.shape_grad(j, q) + phi_i * fev.shape_value(j, q);
+              c.vectors[0](i) += d.source * JxW * fev.shape_value(i, q);
+            }
+        }
+      add_line_sources(
+        line_sources, *fe, cell,
+        [&](unsigned int i, unsigned int j) -> double & { return c.matrices[0](i, j); },
+        [&](unsigned int i) -> double & { return c.vectors[0](i); });
+      for (unsigned int i = 0; i < n; ++i)
+        for (unsigned int j = i + 1; j < n; ++j)
+          c.matrices[0](i, j) = c.matrices[0](j, i);
+      cell->get_dof_indices(c.local_dof_indices[0]);
+    };
+    auto copier = [&](const Copy &c) {
+      if (A == nullptr) // the local matrix still lifts the Dirichlet values into the rhs
+        constraints.distribute_local_to_global(c.vectors[0], c.local_dof_indices[0], rhs,
+                                               c.matrices[0]);
+      else
+        constraints.distribute_local_to_global(c.matrices[0], c.vectors[0],
+                                               c.local_dof_indices[0], *A, rhs);
+    };
+    MeshWorker::mesh_loop(dofs.begin_active(), dofs.end(), cell_worker, copier, scratch, copy,
+                          MeshWorker::assemble_own_cells);
+    if (A != nullptr)
+      A->compress(VectorOperation::add);
+    rhs.compress(VectorOperation::add);
+  }
+
   template <class LA>
   void DarcySolver::solve_with(const bool reuse_matrix)
   {
@@ -303,84 +425,45 @@ namespace radiotwin
       }
     typename LA::Matrix &A = kept->A;
     typename LA::Vector  rhs(owned, comm), solution(owned, comm);
+    constexpr bool       trilinos = std::is_same_v<LA, TrilinosBackend>;
     if (!reuse)
       {
         TimerOutput::Scope scope(timer, "Darcy: setup (sparsity, matrix)");
-        DynamicSparsityPattern dsp(relevant);
-        DoFTools::make_sparsity_pattern(dofs, dsp, constraints, false);
-        SparsityTools::distribute_sparsity_pattern(dsp, owned, comm, relevant);
-        A.reinit(owned, owned, dsp, comm);
+        if constexpr (trilinos)
+          {
+            kept->use_direct = direct_q1_assembly && DirectQ1Assembler::applicable(dofs);
+            if (kept->use_direct)
+              kept->direct.build_graph(dofs, constraints);
+          }
+        if (!kept->use_direct)
+          {
+            DynamicSparsityPattern dsp(relevant);
+            DoFTools::make_sparsity_pattern(dofs, dsp, constraints, false);
+            SparsityTools::distribute_sparsity_pattern(dsp, owned, comm, relevant);
+            A.reinit(owned, owned, dsp, comm);
+          }
       }
     {
       TimerOutput::Scope scope(timer, "Darcy: assembly");
-      const QGauss<3>          quadrature(fe_degree + 1);
-      using Scratch = MeshWorker::ScratchData<3>;
-      using Copy    = MeshWorker::CopyData<1, 1, 1>;
-      Scratch scratch(*mapping_q, *fe, quadrature,
-                      update_values | update_gradients | update_quadrature_points |
-                        update_JxW_values);
-      Copy copy(fe->n_dofs_per_cell());
-
-      auto cell_worker = [&](const typename DoFHandler<3>::active_cell_iterator &cell,
-                             Scratch &s, Copy &c) {
-        const FEValues<3> &fev = s.reinit(cell);
-        const auto &coeff = tissue(cell->material_id());
-        const double K = coeff.hydraulic_conductivity;
-        const unsigned int n = fev.dofs_per_cell;
-        c.matrices[0] = 0;
-        c.vectors[0]  = 0;
-        for (const unsigned int q : fev.quadrature_point_indices())
-          {
-            const PointData d   = point_data(coeff, fev.quadrature_point(q));
-            const double    JxW = fev.JxW(q);
-            for (unsigned int i = 0; i < n; ++i)
-              {
-                const Tensor<1, 3> grad_i = K * JxW * fev.shape_grad(i, q);
-                const double       phi_i  = d.reaction * JxW * fev.shape_value(i, q);
-                for (unsigned int j = 0; j <= i; ++j)
-                  c.matrices[0](i, j) +=
-                    grad_i * fev.shape_grad(j, q) + phi_i * fev.shape_value(j, q);
-                c.vectors[0](i) += d.source * JxW * fev.shape_value(i, q);
-              }
-          }
-        // Line sources of the vessel segments in this cell: sum_k a_k phi_i(x_k) phi_j(x_k).
-        if (const auto *in_cell = line_sources ? line_sources->in_cell(*cell) : nullptr)
-          for (const unsigned int k : *in_cell)
-            {
-              const LineSourcePoint &pt = line_sources->points()[k];
-              for (unsigned int i = 0; i < n; ++i)
-                {
-                  const double phi_i = pt.fluid_coefficient * fe->shape_value(i, pt.unit_point);
-                  for (unsigned int j = 0; j <= i; ++j)
-                    c.matrices[0](i, j) += phi_i * fe->shape_value(j, pt.unit_point);
-                  c.vectors[0](i) += phi_i * pt.vessel_pressure;
-                }
-            }
-        for (unsigned int i = 0; i < n; ++i)
-          for (unsigned int j = i + 1; j < n; ++j)
-            c.matrices[0](i, j) = c.matrices[0](j, i);
-        cell->get_dof_indices(c.local_dof_indices[0]);
-      };
-      auto copier = [&](const Copy &c) {
-        if (reuse) // the local matrix still lifts the Dirichlet values into the rhs
-          constraints.distribute_local_to_global(c.vectors[0], c.local_dof_indices[0], rhs,
-                                                 c.matrices[0]);
-        else
-          constraints.distribute_local_to_global(c.matrices[0], c.vectors[0],
-                                                 c.local_dof_indices[0], A, rhs);
-      };
-      MeshWorker::mesh_loop(dofs.begin_active(), dofs.end(), cell_worker, copier, scratch, copy,
-                            MeshWorker::assemble_own_cells);
-      if (!reuse)
-        A.compress(VectorOperation::add);
-      rhs.compress(VectorOperation::add);
+      if constexpr (trilinos)
+        if (kept->use_direct)
+          assemble_direct_q1(kept->direct, !reuse, rhs);
+      if (!kept->use_direct)
+        assemble_generic(reuse ? nullptr : &A, rhs);
     }
 
     typename LA::AMG &amg = kept->amg;
     if (!reuse)
       {
         TimerOutput::Scope scope(timer, "Darcy: AMG setup");
-        LA::initialize(amg, A, amg_strong_threshold, amg_aggressive_levels, dofs, fe_degree);
+        if constexpr (trilinos)
+          LA::initialize(amg,
+                         kept->use_direct ?
+                           static_cast<const Epetra_RowMatrix &>(kept->direct.matrix()) :
+                           A.trilinos_matrix(),
+                         amg_strong_threshold, amg_aggressive_levels, dofs, fe_degree);
+        else
+          LA::initialize(amg, A, amg_strong_threshold, amg_aggressive_levels, dofs, fe_degree);
       }
     {
       TimerOutput::Scope scope(timer, "Darcy: CG solve");
@@ -388,7 +471,11 @@ namespace radiotwin
       SolverCG<typename LA::Vector> cg(control);
       try
         {
-          cg.solve(A, solution, rhs, amg);
+          if constexpr (trilinos)
+            if (kept->use_direct)
+              cg.solve(kept->direct, solution, rhs, amg);
+          if (!kept->use_direct)
+            cg.solve(A, solution, rhs, amg);
         }
       catch (const SolverControl::NoConvergence &e)
         {

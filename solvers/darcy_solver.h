@@ -3,7 +3,8 @@
 //   -div(K grad p) = J_v - J_L (+ f),  J_v = Lp S/V (p_e - p),  J_L = LpL SL/V (p - p_L),
 //
 // with continuous Q_k elements on the distributed mesh, Dirichlet (p = p_out) or no-flux outer
-// boundary, and CG + algebraic multigrid from PETSc (BoomerAMG) or Trilinos (ML). Everything
+// boundary, and CG + algebraic multigrid from PETSc (BoomerAMG) or Trilinos (ML). Q1 with
+// Trilinos is assembled straight into Epetra (solvers/q1_direct_assembly.h). Everything
 // downstream reads the pressure and the recovered velocity u = -K grad p through the
 // accessors, as deal.II distributed vectors (backend independent), in SI units.
 #pragma once
@@ -26,8 +27,14 @@
 #include "physics/tissue_properties.h"
 #include "solvers/line_sources.h"
 
+namespace dealii::TrilinosWrappers::MPI
+{
+  class Vector;
+}
+
 namespace radiotwin
 {
+  class DirectQ1Assembler;
   using VectorType = dealii::LinearAlgebra::distributed::Vector<double>;
 
   /// Integral fluid balance and per-region pressure statistics of a Darcy solution (SI).
@@ -113,6 +120,13 @@ namespace radiotwin
   private:
     template <class LA>
     void solve_with(bool reuse_matrix);
+    /// Q1 with Trilinos: cell systems from Q1HexValues, straight into Epetra's arrays.
+    void assemble_direct_q1(DirectQ1Assembler &direct, bool matrix_too,
+                            dealii::TrilinosWrappers::MPI::Vector &rhs) const;
+    /// Any degree and backend: FEValues, AffineConstraints::distribute_local_to_global
+    /// (A == nullptr: the right-hand side alone).
+    template <class Matrix, class Vector>
+    void assemble_generic(Matrix *A, Vector &rhs) const;
 
     /// Right-hand side and reaction coefficient at one point: the weak form's data.
     struct PointData
@@ -132,6 +146,7 @@ namespace radiotwin
     unsigned int max_iterations    = 1000;
     double       amg_strong_threshold = 0.6;
     unsigned int amg_aggressive_levels = 1;
+    bool         direct_q1_assembly    = true;
 
     const dealii::parallel::distributed::Triangulation<3> &tria;
     const TissueProperties &                                tissue;

@@ -46,7 +46,7 @@ for col in rows[0][0].keys():
 
 skip = {"wall_time_s", "peak_memory_MB_per_rank_max", "mpi_ranks", "cg_iterations",
         "last_gmres_iterations", "time_loop_wall_s", "coupling_iterations",
-        "coupling_final_relative_change",
+        "coupling_final_relative_change", "cvode_steps", "rhs_evaluations",
         "radiotwin_version", "parameter_file"}
 def walk(a, b, path):
     if isinstance(a, dict):

@@ -9,7 +9,6 @@
 #include <chrono>
 #include <csignal>
 #include <cstdint>
-#include <cstdio>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
@@ -193,6 +192,19 @@ namespace radiotwin
         throw std::runtime_error("cannot read '" + path.string() + "'");
       return os.str();
     }
+
+    /// The checkpoint folders step_NNNNNNNN under `base`, oldest first.
+    std::vector<fs::path> checkpoint_folders(const fs::path &base)
+    {
+      static const std::regex name("step_[0-9]{8}");
+      std::vector<fs::path>   folders;
+      if (fs::is_directory(base))
+        for (const auto &entry : fs::directory_iterator(base))
+          if (entry.is_directory() && std::regex_match(entry.path().filename().string(), name))
+            folders.push_back(entry.path());
+      std::sort(folders.begin(), folders.end());
+      return folders;
+    }
   } // namespace
 
   void install_checkpoint_signal_handlers()
@@ -239,22 +251,22 @@ namespace radiotwin
     prm.leave_subsection();
   }
 
-  void Checkpointer::resumed_at(const double t_s)
+  bool Checkpointer::resumed_at(const double t_s)
   {
+    bool dropped = false;
     while (!at_times_s.empty() && at_times_s.front() <= t_s * (1 + 1e-12) + 1e-9)
-      at_times_s.erase(at_times_s.begin());
+      {
+        dropped = true;
+        at_times_s.erase(at_times_s.begin());
+      }
+    return dropped;
   }
 
   Checkpointer::Action Checkpointer::after_step(const unsigned int step, const double t_s,
                                                 MPI_Comm comm)
   {
     // Simulation times reached (identical on every rank); a resumed run skips those behind it.
-    bool at_time = false;
-    while (!at_times_s.empty() && at_times_s.front() <= t_s * (1 + 1e-12) + 1e-9)
-      {
-        at_time = true;
-        at_times_s.erase(at_times_s.begin());
-      }
+    const bool at_time = resumed_at(t_s);
     const bool root = Utilities::MPI::this_mpi_process(comm) == 0;
     if (root && last_write_wall < 0)
       last_write_wall = wall_clock_s();
@@ -344,14 +356,7 @@ namespace radiotwin
         fs::rename(tmp, folder);
 
         // Keep the newest 'keep' whole checkpoints.
-        std::vector<fs::path> whole;
-        for (const auto &entry : fs::directory_iterator(base))
-          {
-            const std::string name = entry.path().filename().string();
-            if (entry.is_directory() && std::regex_match(name, std::regex("step_[0-9]{8}")))
-              whole.push_back(entry.path());
-          }
-        std::sort(whole.begin(), whole.end());
+        const std::vector<fs::path> whole = checkpoint_folders(base);
         for (std::size_t i = 0; i + keep < whole.size(); ++i)
           fs::remove_all(whole[i]);
         last_write_wall = wall_clock_s();
@@ -371,13 +376,8 @@ namespace radiotwin
     if (Utilities::MPI::this_mpi_process(comm) == 0)
       {
         const fs::path base = fs::path(output_directory) / "checkpoints";
-        std::vector<fs::path> candidates;
-        if (fs::is_directory(base))
-          for (const auto &entry : fs::directory_iterator(base))
-            if (entry.is_directory() &&
-                std::regex_match(entry.path().filename().string(), std::regex("step_[0-9]{8}")))
-              candidates.push_back(entry.path());
-        std::sort(candidates.rbegin(), candidates.rend());
+        std::vector<fs::path> candidates = checkpoint_folders(base);
+        std::reverse(candidates.begin(), candidates.end()); // newest first
         std::string reasons;
         for (const auto &c : candidates)
           {
@@ -509,10 +509,11 @@ namespace radiotwin
                   result[v](indices[i]) = values(i);
             }
         }
-    if (Utilities::MPI::sum(missing, comm) > 0)
+    const auto n_missing = Utilities::MPI::sum(missing, comm);
+    if (n_missing > 0)
       throw InputError("--resume: the mesh of the checkpoint " + found.folder +
-                       " is not the one the parameters give (" +
-                       std::to_string(Utilities::MPI::sum(missing, comm)) + " cells differ)");
+                       " is not the one the parameters give (" + std::to_string(n_missing) +
+                       " cells differ)");
     return result;
   }
 

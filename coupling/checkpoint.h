@@ -102,8 +102,8 @@ namespace radiotwin
     /// Remove the checkpoints of an earlier run in a fresh run's folder (rank 0).
     static void remove_all(const std::string &output_directory);
 
-    /// A resumed run at @p t_s: the checkpoint times behind it are done.
-    void resumed_at(double t_s);
+    /// The run is at @p t_s: the checkpoint times reached are done (true if any was).
+    bool resumed_at(double t_s);
 
     double      write_seconds() const { return seconds_writing; }
     unsigned int n_written() const { return written; }

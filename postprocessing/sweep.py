@@ -175,14 +175,24 @@ def summary_of(folder):
         return None
 
 
-def already_done(case, sweep):
+def recorded_case(folder):
+    """The case.json a run left in its folder, or None."""
     try:
-        with open(os.path.join(case["folder"], "case.json")) as f:
-            recorded = json.load(f)
+        with open(os.path.join(folder, "case.json")) as f:
+            return json.load(f)
     except (OSError, json.JSONDecodeError):
-        return False
+        return None
+
+
+def same_case(recorded, case, sweep):
     return (recorded.get("overrides") == case["overrides"] and recorded.get("set") == sweep["set"]
-            and recorded.get("base") == sweep["base"] and summary_of(case["folder"]) is not None)
+            and recorded.get("base") == sweep["base"])
+
+
+def already_done(case, sweep):
+    recorded = recorded_case(case["folder"])
+    return (recorded is not None and same_case(recorded, case, sweep)
+            and summary_of(case["folder"]) is not None)
 
 
 def run_case(case, sweep, radiotwin, dry_run):
@@ -238,14 +248,11 @@ def collected_outcome(case, sweep):
         recorded = {}
     wall = float(recorded.get("wall_s", 0.0))
     if already_done(case, sweep):
-        return {"status": "complete", "reused": bool(recorded.get("reused", False)), "wall_s": wall}
-    try:
-        with open(os.path.join(folder, "case.json")) as f:
-            ran = json.load(f)
-    except (OSError, json.JSONDecodeError):
+        return {"status": "complete", "reused": False, "wall_s": wall}
+    ran = recorded_case(folder)
+    if ran is None:
         return {"status": "missing (never run)", "reused": False, "wall_s": 0.0}
-    if ran.get("overrides") != case["overrides"] or ran.get("set") != sweep["set"] \
-            or ran.get("base") != sweep["base"]:
+    if not same_case(ran, case, sweep):
         return {"status": "missing (the folder holds a case with other parameters)",
                 "reused": False, "wall_s": 0.0}
     if str(recorded.get("status", "")).startswith("failed"):

@@ -311,12 +311,32 @@ namespace radiotwin
           out.insert(out.end(), begin, end);
         }
     };
+    // Cells whose 8 DoFs are owned and unconstrained (nearly all) also keep their local rows
+    // and the order that sorts them, so that assemble() needs neither DoF indices nor lookups.
+    local_cells.resize(cell_dofs.size());
     Expansion e;
-    for (const auto &d : cell_dofs)
+    for (std::size_t k = 0; k < cell_dofs.size(); ++k)
       {
+        const auto &d = cell_dofs[k];
         expand(d, lookup, e, true);
+        local_cells[k].row[0] = -1;
         if (!e.constrained)
-          add_patch(d.data(), d.data() + 8);
+          {
+            add_patch(d.data(), d.data() + 8);
+            if (std::all_of(d.begin(), d.end(),
+                            [&](const global_index i) { return i - first_owned < n_owned; }))
+              {
+                std::array<std::pair<int, unsigned char>, 8> sorted;
+                for (unsigned int j = 0; j < 8; ++j)
+                  sorted[j] = {static_cast<int>(d[j] - first_owned), static_cast<unsigned char>(j)};
+                std::sort(sorted.begin(), sorted.end());
+                for (unsigned int j = 0; j < 8; ++j)
+                  {
+                    local_cells[k].row[j]   = static_cast<int>(d[j] - first_owned);
+                    local_cells[k].order[j] = sorted[j].second;
+                  }
+              }
+          }
         else
           {
             add_patch(e.unique.data(), e.unique.data() + e.unique.size());
@@ -386,28 +406,6 @@ namespace radiotwin
       }
     row_begin[n_owned] = columns.size();
 
-    // Cells whose 8 DoFs are owned and unconstrained (nearly all): their local rows, with
-    // the order that sorts them, so that assemble() needs neither DoF indices nor lookups.
-    local_cells.resize(cell_dofs.size());
-    for (std::size_t k = 0; k < cell_dofs.size(); ++k)
-      {
-        const auto &d     = cell_dofs[k];
-        LocalCell & local = local_cells[k];
-        local.row[0]      = -1;
-        if (std::any_of(d.begin(), d.end(), [&](const global_index i) {
-              return i - first_owned >= n_owned || lookup(i) != nullptr;
-            }))
-          continue;
-        std::array<std::pair<int, unsigned char>, 8> sorted;
-        for (unsigned int j = 0; j < 8; ++j)
-          sorted[j] = {static_cast<int>(d[j] - first_owned), static_cast<unsigned char>(j)};
-        std::sort(sorted.begin(), sorted.end());
-        for (unsigned int j = 0; j < 8; ++j)
-          {
-            local.row[j]   = static_cast<int>(d[j] - first_owned);
-            local.order[j] = sorted[j].second;
-          }
-      }
     cell_dofs.clear();
     cell_dofs.shrink_to_fit();
 
@@ -513,18 +511,9 @@ namespace radiotwin
           cell->get_dof_indices(indices);
           std::copy(indices.begin(), indices.end(), d.begin());
           expand(d, lookup, e, false);
-          if (!e.constrained)
-            {
-              for (unsigned int i = 0; i < 8; ++i)
-                {
-                  add(d[i], 0, true, cs.rhs[i]);
-                  if (matrix_too)
-                    for (unsigned int j = 0; j < 8; ++j)
-                      add(d[i], d[j], false, cs.matrix[i][j]);
-                }
-              continue;
-            }
-          // Constrained DoFs: C^T (f - K h) and C^T K C, plus the constrained diagonals.
+          // Any other cell (constrained DoFs, or rows owned elsewhere): C^T (f - K h) and
+          // C^T K C through the expansion (weights 1 and h = 0 for unconstrained DoFs), plus
+          // the constrained diagonals.
           std::array<double, 8> f = cs.rhs;
           for (unsigned int i = 0; i < 8; ++i)
             for (unsigned int j = 0; j < 8; ++j)

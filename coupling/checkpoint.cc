@@ -303,17 +303,18 @@ namespace radiotwin
       }
     MPI_Barrier(comm);
 
-    // The vectors with their ghost values, as the transfer reads neighbours' entries.
+    // The transfer reads the entries of each owned cell, ghosts included: the solvers' vectors
+    // carry the locally relevant ghost layer, which is brought up to date in place.
     const IndexSet relevant = DoFTools::extract_locally_relevant_dofs(dofs);
-    std::vector<VectorType> ghosted(vectors.size());
-    std::vector<const VectorType *> pointers;
-    for (std::size_t i = 0; i < vectors.size(); ++i)
+    for (const VectorType *v : vectors)
       {
-        ghosted[i].reinit(dofs.locally_owned_dofs(), relevant, comm);
-        ghosted[i].copy_locally_owned_data_from(*vectors[i]);
-        ghosted[i].update_ghost_values();
-        pointers.push_back(&ghosted[i]);
+        if (v->locally_owned_elements() != dofs.locally_owned_dofs() ||
+            v->get_partitioner()->ghost_indices().n_elements() + dofs.n_locally_owned_dofs() !=
+              relevant.n_elements())
+          throw std::logic_error("checkpoint: a state vector lacks the ghost layer of its DoFs");
+        v->update_ghost_values();
       }
+    const std::vector<const VectorType *> &pointers = vectors;
     parallel::distributed::SolutionTransfer<3, VectorType> transfer(dofs);
     transfer.prepare_for_serialization(pointers);
     tria.save((tmp / "mesh").string());
@@ -428,12 +429,18 @@ namespace radiotwin
     return found;
   }
 
-  std::vector<Checkpointer::VectorType> Checkpointer::load_vectors(
-    const Found &found, const parallel::distributed::Triangulation<3> &tria,
+  void Checkpointer::load_vectors(
+    const Found &found, const DoFHandler<3> &dofs,
     const std::function<void(parallel::distributed::Triangulation<3> &)> &create_coarse,
-    const FiniteElement<3> &fe)
+    const std::vector<VectorType *> &targets)
   {
-    const MPI_Comm comm = tria.get_communicator();
+    const auto &tria = dynamic_cast<const parallel::distributed::Triangulation<3> &>(
+      dofs.get_triangulation());
+    const FiniteElement<3> &fe   = dofs.get_fe();
+    const MPI_Comm          comm = tria.get_communicator();
+    if (targets.size() != found.vectors)
+      throw std::logic_error("checkpoint: " + std::to_string(found.vectors) + " vectors saved, " +
+                             std::to_string(targets.size()) + " expected");
     // The saved forest with its data, on a mesh of its own: p4est partitions it evenly.
     parallel::distributed::Triangulation<3> saved(comm, tria.get_mesh_smoothing());
     create_coarse(saved);
@@ -478,13 +485,9 @@ namespace radiotwin
       transfer.interpolate(pointers);
     }
 
-    // Cell by cell (by CellId) onto a DoFHandler of the run's mesh, which numbers its DoFs
-    // as the solver's DoFHandler of the same element will.
-    DoFHandler<3> dofs(tria);
-    dofs.distribute_dofs(fe);
-    std::vector<VectorType> result(found.vectors);
-    for (auto &v : result)
-      v.reinit(dofs.locally_owned_dofs(), comm);
+    // Cell by cell (by CellId) into the solver's vectors.
+    for (VectorType *v : targets)
+      v->zero_out_ghost_values();
     const IndexSet &owned = dofs.locally_owned_dofs();
     Vector<double>  values(fe.n_dofs_per_cell());
     std::vector<types::global_dof_index> indices(fe.n_dofs_per_cell());
@@ -501,12 +504,12 @@ namespace radiotwin
           const typename DoFHandler<3>::active_cell_iterator source(&saved, source_cell->level(),
                                                                     source_cell->index(), &saved_dofs);
           cell->get_dof_indices(indices);
-          for (std::size_t v = 0; v < result.size(); ++v)
+          for (std::size_t v = 0; v < targets.size(); ++v)
             {
               source->get_dof_values(moved[v], values);
               for (unsigned int i = 0; i < indices.size(); ++i)
                 if (owned.is_element(indices[i]))
-                  result[v](indices[i]) = values(i);
+                  (*targets[v])(indices[i]) = values(i);
             }
         }
     const auto n_missing = Utilities::MPI::sum(missing, comm);
@@ -514,22 +517,9 @@ namespace radiotwin
       throw InputError("--resume: the mesh of the checkpoint " + found.folder +
                        " is not the one the parameters give (" + std::to_string(n_missing) +
                        " cells differ)");
-    return result;
-  }
-
-  void Checkpointer::copy_into(const std::vector<VectorType> &from, const std::vector<VectorType *> &to)
-  {
-    if (from.size() != to.size())
-      throw std::logic_error("checkpoint: " + std::to_string(from.size()) + " vectors saved, " +
-                             std::to_string(to.size()) + " expected");
-    for (std::size_t i = 0; i < to.size(); ++i)
-      {
-        const bool ghosts = to[i]->has_ghost_elements();
-        to[i]->zero_out_ghost_values();
-        to[i]->copy_locally_owned_data_from(from[i]);
-        if (ghosts)
-          to[i]->update_ghost_values();
-      }
+    for (VectorType *v : targets)
+      if (v->has_ghost_elements())
+        v->update_ghost_values();
   }
 
   std::string Checkpointer::load_state(const Found &found, MPI_Comm comm)

@@ -84,18 +84,17 @@ namespace radiotwin
     static Found find_for_resume(const std::string &output_directory,
                                  const std::string &parameters_text, MPI_Comm comm);
 
-    /// Restart: the nodal vectors of the checkpoint, for a DoFHandler of @p fe on @p tria,
-    /// which the run has built from its parameters as a fresh run does (same cells, same
-    /// partition, same order, hence bit-identical steady solves on as many ranks). The saved
-    /// forest is loaded on a mesh of its own (@p create_coarse gives its coarse mesh),
-    /// partitioned like @p tria (also for another number of ranks) and copied cell by cell.
-    /// Throws InputError if the meshes differ.
-    static std::vector<VectorType>
-    load_vectors(const Found &found, const dealii::parallel::distributed::Triangulation<3> &tria,
+    /// Restart: the nodal vectors of the checkpoint, into @p targets (owned entries, then
+    /// ghosts where they have them), vectors of the solver's @p dofs. The run has built its
+    /// mesh from the parameters as a fresh run does (same cells, same partition, same order,
+    /// hence bit-identical steady solves on as many ranks). The saved forest is loaded on a
+    /// mesh of its own (@p create_coarse gives its coarse mesh), partitioned like the run's
+    /// (also for another number of ranks) and copied cell by cell. Throws InputError if the
+    /// meshes differ.
+    static void
+    load_vectors(const Found &found, const dealii::DoFHandler<3> &dofs,
                  const std::function<void(dealii::parallel::distributed::Triangulation<3> &)> &create_coarse,
-                 const dealii::FiniteElement<3> &fe);
-    /// Copy restart vectors into a solver's (same DoFs), keeping each target's ghost state.
-    static void copy_into(const std::vector<VectorType> &from, const std::vector<VectorType *> &to);
+                 const std::vector<VectorType *> &targets);
     /// Restart: the serial state (read by rank 0, broadcast).
     static std::string load_state(const Found &found, MPI_Comm comm);
 

@@ -191,7 +191,7 @@ namespace radiotwin
         // A summary left by an earlier run would make this one look complete while it runs.
         std::filesystem::remove(directory + "/summary.json", ec);
         // An earlier run's checkpoints do not belong to a fresh run.
-        if (resume_directory.empty())
+        if (!resuming)
           Checkpointer::remove_all(directory);
         write_file_atomically(directory + "/parameters.prm", parameters_text);
       }
@@ -200,8 +200,8 @@ namespace radiotwin
 
   void Simulator::resume_from(const std::string &output_directory)
   {
-    directory        = output_directory;
-    resume_directory = output_directory;
+    directory = output_directory;
+    resuming  = true;
   }
 
   Simulator::Outcome Simulator::run()
@@ -214,10 +214,10 @@ namespace radiotwin
     // (steady runs have no state worth saving: they keep the default action).
     if (transport_enabled)
       install_checkpoint_signal_handlers();
-    if (!resume_directory.empty())
+    if (resuming)
       {
         if (!transport_enabled)
-          throw InputError("--resume " + resume_directory + ": only transport runs (Transport/"
+          throw InputError("--resume " + directory + ": only transport runs (Transport/"
                            "Enabled = true) write checkpoints; a steady run simply runs again");
         resume_point = Checkpointer::find_for_resume(directory, parameters_text, comm);
         pcout << "  resuming from " << resume_point->folder << " (step " << resume_point->step
@@ -228,14 +228,6 @@ namespace radiotwin
       TimerOutput::Scope scope(*timer, "Mesh");
       geometry_.create(triangulation);
     }
-    if (resume_point)
-      {
-        TimerOutput::Scope scope(*timer, "Checkpoint: restart");
-        restart_vectors = Checkpointer::load_vectors(
-          *resume_point, triangulation,
-          [this](parallel::distributed::Triangulation<3> &t) { geometry_.create_coarse(t); },
-          transport_->finite_element());
-      }
     pcout << "  mesh: " << triangulation.n_global_active_cells() << " cells, "
           << triangulation.n_global_levels() << " levels" << std::endl;
     darcy_->setup();
@@ -326,13 +318,16 @@ namespace radiotwin
 
     Json transport_summary, whole_body_summary;
     if (transport_enabled)
-      transport_summary = run_transport();
-    if (stopped)
       {
-        pcout << "Stopped by a signal after writing a checkpoint (" << wall.wall_time()
-              << " s). Continue with:\n  radiotwin " << file.filename() << " --resume " << directory
-              << std::endl;
-        return Outcome::checkpointed_and_stopped;
+        std::optional<Json> finished = run_transport();
+        if (!finished)
+          {
+            pcout << "Stopped by a signal after writing a checkpoint (" << wall.wall_time()
+                  << " s). Continue with:\n  radiotwin " << file.filename() << " --resume "
+                  << directory << std::endl;
+            return Outcome::checkpointed_and_stopped;
+          }
+        transport_summary = std::move(*finished);
       }
     if (coupling.enabled())
       {
@@ -462,7 +457,7 @@ namespace radiotwin
     return j;
   }
 
-  Json Simulator::run_transport()
+  std::optional<Json> Simulator::run_transport()
   {
     if (oxygen_->receptor_factor_of_po2())
       transport_->set_receptor_po2_factor(oxygen_->dof_handler(), oxygen_->po2_mmHg(),
@@ -563,8 +558,10 @@ namespace radiotwin
     if (resume_point)
       {
         TimerOutput::Scope scope(*timer, "Checkpoint: restart");
-        Checkpointer::copy_into(restart_vectors, state_vectors());
-        restart_vectors.clear();
+        Checkpointer::load_vectors(
+          *resume_point, transport_->dof_handler(),
+          [this](parallel::distributed::Triangulation<3> &t) { geometry_.create_coarse(t); },
+          state_vectors());
         std::istringstream              bytes(Checkpointer::load_state(*resume_point, comm));
         boost::archive::binary_iarchive archive(bytes);
         serialize_state(archive);
@@ -691,8 +688,7 @@ namespace radiotwin
                   << " s)" << std::endl;
             if (action == Checkpointer::Action::write_and_stop)
               {
-                stopped = true;
-                return Json();
+                return std::nullopt;
               }
           }
       }

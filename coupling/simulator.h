@@ -69,8 +69,9 @@ namespace radiotwin
     /// Tissue oxygen (with the network's blood pO2 where there is one) and its summary.
     Json run_oxygen();
     /// The transport time loop: fields at the output times, region totals, balances, and
-    /// the dose fields accumulated with it.
-    Json run_transport();
+    /// the dose fields accumulated with it. Empty when a signal stopped the run after a
+    /// checkpoint.
+    std::optional<Json> run_transport();
     /// Dose statistics, DVH files (and their plot) after the time loop.
     Json dosimetry_summary(const std::array<double, 3> &tia_MBq_h);
 
@@ -101,10 +102,8 @@ namespace radiotwin
     std::unique_ptr<PlasmaInput>                    plasma;   ///< uncoupled runs
     TumourBodyCoupling                              coupling; ///< coupled runs
     Checkpointer                                    checkpointer;
-    std::string                                     resume_directory; ///< empty: fresh run
+    bool                                            resuming = false; ///< --resume directory
     std::optional<Checkpointer::Found>              resume_point;
-    std::vector<Checkpointer::VectorType>           restart_vectors; ///< until the transport setup
-    bool                                            stopped = false;  ///< by a signal
     DarcyDiagnostics                                diagnostics;
     Json                                            summary_;
     double                                          worst_transport_defect = 0;

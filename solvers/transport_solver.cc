@@ -307,7 +307,7 @@ namespace radiotwin
       l.reinit(n);
 
     line_ligand.assign(darcy.get_line_sources() ? darcy.get_line_sources()->points().size() : 0,
-                       {0.0, 0.0});
+                       std::array<double, 2>{{0.0, 0.0}});
     for (const auto &cell : dofs.active_cell_iterators())
       if (cell->is_locally_owned())
         {
@@ -370,7 +370,7 @@ namespace radiotwin
                 const double PS   = P * pt.surface_m2;              // [m^3/s]
                 const double conv = pt.leakage * (1 - d.reflection); // [m^3/s]
                 const double PSeff = PS > 0 ? PS * physics::bernoulli_function(conv / PS) : 0.0;
-                line_ligand[k] = {conv + PSeff, PSeff};
+                line_ligand[k] = {{conv + PSeff, PSeff}};
                 for (unsigned int i = 0; i < n; ++i)
                   {
                     const double phi = fe.shape_value(i, pt.unit_point);

@@ -92,7 +92,6 @@ namespace radiotwin
     std::array<std::array<std::array<double, 2>, 3>, 3> region_content() const;
 
     const dealii::DoFHandler<3> &dof_handler() const { return dofs; }
-    const dealii::FiniteElement<3> &finite_element() const { return fe; }
     /// Nodal fields [nmol/L]: 0 free hot, 1 free cold, 2 bound hot, 3 bound cold,
     /// 4 internalised hot, 5 internalised cold (free per fluid, others per tissue volume).
     const std::array<VectorType, 6> &fields() const { return y; }

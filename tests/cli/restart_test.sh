@@ -39,19 +39,15 @@ failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 ok() { echo "ok: $*"; }
 
-# launch RANKS DIR [args...]: the run's command (1 rank without mpirun)
-launch() {
-  local n=$1 dir=$2; shift 2
-  if [ "$n" -gt 1 ]; then
-    echo "$mpiexec" -n "$n" "$exe" "$prm" --set "Output/Directory=$dir" "$@"
-  else
-    echo "$exe" "$prm" --set "Output/Directory=$dir" "$@"
-  fi
+# launcher RANKS: the run's command without its options, in the array 'cmd' (1 rank
+# without mpirun)
+launcher() {
+  if [ "$1" -gt 1 ]; then cmd=("$mpiexec" -n "$1" "$exe" "$prm"); else cmd=("$exe" "$prm"); fi
 }
 
 run() { # run RANKS DIR [args...]
-  local n=$1 dir=$2; shift 2
-  $(launch "$n" "$dir") "$@" > "$dir.log" 2>&1
+  local dir=$2; launcher "$1"; shift 2
+  "${cmd[@]}" --set "Output/Directory=$dir" "$@" > "$dir.log" 2>&1
 }
 
 # Steps of the uninterrupted run, from its summary.
@@ -61,7 +57,9 @@ steps_of() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['tr
 # soon as the second is complete.
 killed() {
   local n=$1 dir=$2
-  $(launch "$n" "$dir") --set "Checkpoint/At times [h]=$quarter_h, $half_h" > "$dir.log" 2>&1 &
+  launcher "$n"
+  "${cmd[@]}" --set "Output/Directory=$dir" --set "Checkpoint/At times [h]=$quarter_h, $half_h" \
+    > "$dir.log" 2>&1 &
   local pid=$! count=0
   for _ in $(seq 1 1200); do
     count=$(ls "$dir"/checkpoints/step_*[0-9]/checkpoint.json 2> /dev/null | wc -l)
@@ -81,12 +79,8 @@ killed() {
 }
 
 resume() { # resume RANKS DIR [args...] -> exit status
-  local n=$1 dir=$2; shift 2
-  if [ "$n" -gt 1 ]; then
-    "$mpiexec" -n "$n" "$exe" "$prm" --resume "$dir" "$@" > "$dir.resume.log" 2>&1
-  else
-    "$exe" "$prm" --resume "$dir" "$@" > "$dir.resume.log" 2>&1
-  fi
+  local dir=$2; launcher "$1"; shift 2
+  "${cmd[@]}" --resume "$dir" "$@" > "$dir.resume.log" 2>&1
 }
 
 agree() { # agree REFERENCE DIR RTOL WHAT [compare_runs options]
@@ -132,7 +126,8 @@ case "$mode" in
       agree "$ref" "$dir" 1e-6 "checkpoint on 2 ranks resumed on 1 rank = run to T on 2 ranks" --across-ranks
       # SIGUSR1 (what a batch scheduler sends before the time limit) to mpirun.
       dir=$work/signal_np2
-      $(launch 2 "$dir") > "$dir.log" 2>&1 &
+      launcher 2
+      "${cmd[@]}" --set "Output/Directory=$dir" > "$dir.log" 2>&1 &
       pid=$!
       for _ in $(seq 1 600); do grep -q " t = " "$dir.log" 2> /dev/null && break; sleep 0.05; done
       kill -USR1 $pid

@@ -9,7 +9,6 @@
 #define BOOST_TEST_MODULE dose
 #include "../test_main.h"
 
-#include <deal.II/base/timer.h>
 #include <deal.II/dofs/dof_tools.h>
 #include <deal.II/fe/fe_q.h>
 #include <deal.II/grid/grid_generator.h>
@@ -18,7 +17,6 @@
 #include <fstream>
 
 #include "coupling/input_error.h"
-#include "coupling/parameter_file.h"
 #include "physics/oxygen.h"
 #include "physics/radiobiology.h"
 #include "physics/units.h"
@@ -26,6 +24,7 @@
 #include "solvers/dose_calculator.h"
 #include "solvers/oxygen_solver.h"
 #include "solvers/transport_solver.h"
+#include "tests/verification/solver_fixture.h"
 
 using namespace radiotwin;
 using namespace dealii;
@@ -38,39 +37,35 @@ namespace
   /// solvers (for the DoFs and lumped volumes) and a dose calculator.
   struct Setup
   {
-    ParameterHandler                        prm;
-    ParameterFile                           file;
-    TissueProperties                        tissue;
-    parallel::distributed::Triangulation<3> tria{MPI_COMM_WORLD};
-    TimerOutput timer{MPI_COMM_WORLD, std::cout, TimerOutput::never, TimerOutput::wall_times};
-    std::unique_ptr<DarcySolver>    darcy;
+    testing::SolverFixture           fixture;
+    DarcySolver &                    darcy = *fixture.darcy;
+    testing::SolverFixture::Tria &   tria  = fixture.tria;
     std::unique_ptr<TransportSolver> transport;
     std::unique_ptr<DoseCalculator>  dose;
     std::map<types::global_dof_index, Point<3>> support;
 
     Setup(const double a, const unsigned int n, const std::string &dosimetry = "")
+      : fixture("subsection Transport\n set Enabled = true\nend\n"
+                "subsection Dosimetry\n" + dosimetry + "end\n",
+                [](ParameterHandler &prm) {
+                  TransportSolver::declare_parameters(prm);
+                  OxygenSolver::declare_parameters(prm);
+                  DoseCalculator::declare_parameters(prm);
+                },
+                [&](testing::SolverFixture::Tria &t) {
+                  GridGenerator::subdivided_hyper_cube(t, n, -a, a);
+                  for (const auto &cell : t.active_cell_iterators())
+                    cell->set_material_id(material_id(Region::tumour));
+                })
     {
-      TissueProperties::declare_parameters(prm);
-      DarcySolver::declare_parameters(prm);
-      TransportSolver::declare_parameters(prm);
-      OxygenSolver::declare_parameters(prm);
-      DoseCalculator::declare_parameters(prm);
-      file.read_from_string(prm, "subsection Transport\n set Enabled = true\nend\n"
-                                 "subsection Dosimetry\n" + dosimetry + "end\n");
-      tissue.parse_parameters(prm, file);
-      GridGenerator::subdivided_hyper_cube(tria, n, -a, a);
-      for (const auto &cell : tria.active_cell_iterators())
-        cell->set_material_id(material_id(Region::tumour));
-      darcy = std::make_unique<DarcySolver>(tria, tissue, timer);
-      darcy->parse_parameters(prm, file);
-      darcy->setup();
-      darcy->solve();
-      transport = std::make_unique<TransportSolver>(*darcy, tissue, timer);
-      transport->parse_parameters(prm, file);
+      darcy.setup();
+      darcy.solve();
+      transport = std::make_unique<TransportSolver>(darcy, fixture.tissue, fixture.timer);
+      transport->parse_parameters(fixture.prm, fixture.file);
       transport->setup();
-      dose = std::make_unique<DoseCalculator>(*transport, timer);
-      dose->parse_parameters(prm, file);
-      DoFTools::map_dofs_to_support_points(darcy->mapping(), transport->dof_handler(), support);
+      dose = std::make_unique<DoseCalculator>(*transport, fixture.timer);
+      dose->parse_parameters(fixture.prm, fixture.file);
+      DoFTools::map_dofs_to_support_points(darcy.mapping(), transport->dof_handler(), support);
     }
     /// A per node: f(x) for the owned nodes.
     template <class F>
@@ -125,7 +120,7 @@ BOOST_AUTO_TEST_CASE(uniform_sphere_interior_dose)
       VectorType       A(unit);
       A *= A0;
       // The dose rate at the start comes from the transport fields (zero); begin with A0.
-      s.dose->setup(s.darcy->mapping(), 1.0);
+      s.dose->setup(s.darcy.mapping(), 1.0);
       // Steps of 6 h: the dose is trapezoidal in time, so the closed form it must match to
       // round-off is the trapezoidal sum of the decaying rate (within (lambda dt)^2/12 =
       // 7e-5 of the exact integral, also checked).
@@ -175,7 +170,7 @@ BOOST_AUTO_TEST_CASE(small_sphere_centre_under_the_kernel)
       Setup s(0.9e-3, n,
               " set Energy deposition = dose point kernel\n set Kernel file = " + file +
                 "\n set Kernel cut-off radius [mm] = 0.6\n");
-      s.dose->setup(s.darcy->mapping(), 1.0);
+      s.dose->setup(s.darcy.mapping(), 1.0);
       const VectorType A = s.field([&](const Point<3> &x) { return x.norm() <= Rs ? A0 : 0.0; });
       VectorType       rate(A);
       s.dose->dose_rate(A, rate);
@@ -202,7 +197,7 @@ BOOST_AUTO_TEST_CASE(bed_of_a_monoexponential_dose_rate)
                  MPI_COMM_WORLD);
   po2 = P;
   s.dose->set_oxygen(o2_dofs, po2, 10.0);
-  s.dose->setup(s.darcy->mapping(), 1.0);
+  s.dose->setup(s.darcy.mapping(), 1.0);
   const VectorType A = s.field([](const Point<3> &) { return A0; });
   s.dose->advance(0.0, A);
   const double dt = 0.25 * units::h, T = 30 * 6.647 * 86400;

@@ -252,7 +252,11 @@ namespace radiotwin
                                                                   "Trilinos ML")
           << std::endl;
     vessels_.solve(*darcy_);
-    pcout << "  Darcy: converged in " << darcy_->n_iterations() << " CG iterations" << std::endl;
+    pcout << "  Darcy: converged in " << darcy_->n_iterations() << " CG iterations"
+          << (vessels_.diagnostics().iterations > 1 ?
+                " (the last sweep's solve, started from the sweep before)" :
+                "")
+          << std::endl;
     if (vessels_.representation() == VesselCoupling::Representation::line_sources)
       pcout << "  network-tissue flow: converged in " << vessels_.diagnostics().iterations
             << " sweeps (relative change " << vessels_.diagnostics().final_change << ")"

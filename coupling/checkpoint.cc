@@ -314,9 +314,8 @@ namespace radiotwin
           throw std::logic_error("checkpoint: a state vector lacks the ghost layer of its DoFs");
         v->update_ghost_values();
       }
-    const std::vector<const VectorType *> &pointers = vectors;
     parallel::distributed::SolutionTransfer<3, VectorType> transfer(dofs);
-    transfer.prepare_for_serialization(pointers);
+    transfer.prepare_for_serialization(vectors);
     tria.save((tmp / "mesh").string());
 
     if (root)

@@ -121,8 +121,9 @@ namespace radiotwin
 
     struct Manifest
     {
-      unsigned int step = 0, ranks = 0, vectors = 0;
-      double       time_h = 0;
+      unsigned int  step = 0, ranks = 0, vectors = 0;
+      std::uint64_t active_cells = 0;
+      double        time_h = 0;
       struct File
       {
         std::string   name;
@@ -139,7 +140,7 @@ namespace radiotwin
       std::ifstream  in(path);
       if (!in)
         return "no manifest checkpoint.json (the write did not finish)";
-      static const std::regex number(R"rx(^\s*"(step|time_h|mpi_ranks|vectors)":\s*([0-9.eE+-]+),?\s*$)rx"),
+      static const std::regex number(R"rx(^\s*"(step|time_h|mpi_ranks|vectors|active_cells)":\s*([0-9.eE+-]+),?\s*$)rx"),
         file(R"rx(^\s*\{"name":\s*"([^"]+)",\s*"bytes":\s*([0-9]+),\s*"fnv1a64":\s*"([0-9a-f]{16})"\},?\s*$)rx");
       std::string line;
       std::smatch m;
@@ -157,6 +158,8 @@ namespace radiotwin
                 manifest.time_h = std::stod(m[2].str());
               else if (m[1] == "vectors")
                 manifest.vectors = std::stoul(m[2].str());
+              else if (m[1] == "active_cells")
+                manifest.active_cells = std::stoull(m[2].str());
               else
                 manifest.ranks = std::stoul(m[2].str());
             }
@@ -340,6 +343,7 @@ namespace radiotwin
                  << "  \"time_h\": " << t_h << ",\n"
                  << "  \"mpi_ranks\": " << Utilities::MPI::n_mpi_processes(comm) << ",\n"
                  << "  \"vectors\": " << vectors.size() << ",\n"
+                 << "  \"active_cells\": " << tria.n_global_active_cells() << ",\n"
                  << "  \"files\": [\n";
         for (std::size_t i = 0; i < names.size(); ++i)
           {
@@ -385,7 +389,7 @@ namespace radiotwin
             const std::string problem = check_checkpoint(c, m);
             if (problem.empty())
               {
-                found = {c.string(), m.step, m.time_h, m.ranks, m.vectors};
+                found = {c.string(), m.step, m.time_h, m.ranks, m.vectors, m.active_cells};
                 break;
               }
             std::cerr << "radiotwin: warning: checkpoint " << c.string() << " is damaged: " << problem
@@ -425,7 +429,25 @@ namespace radiotwin
     found.time_h = Utilities::MPI::broadcast(comm, found.time_h, 0);
     found.ranks  = Utilities::MPI::broadcast(comm, found.ranks, 0);
     found.vectors = Utilities::MPI::broadcast(comm, found.vectors, 0);
+    found.active_cells = Utilities::MPI::broadcast(comm, found.active_cells, 0);
     return found;
+  }
+
+  namespace
+  {
+    InputError mesh_mismatch(const std::string &folder, const std::uint64_t saved,
+                             const std::uint64_t now)
+    {
+      return InputError("--resume: the checkpoint " + folder + " holds a mesh of " +
+                        std::to_string(saved) + " cells, the parameters give " +
+                        std::to_string(now) + " (was the mesh file changed?)");
+    }
+  } // namespace
+
+  void Checkpointer::check_mesh(const Found &found, const types::global_cell_index n_active_cells)
+  {
+    if (found.active_cells != 0 && found.active_cells != n_active_cells)
+      throw mesh_mismatch(found.folder, found.active_cells, n_active_cells);
   }
 
   void Checkpointer::load_vectors(
@@ -445,9 +467,7 @@ namespace radiotwin
     create_coarse(saved);
     saved.load((fs::path(found.folder) / "mesh").string());
     if (saved.n_global_active_cells() != tria.n_global_active_cells())
-      throw InputError("--resume: the checkpoint " + found.folder + " holds a mesh of " +
-                       std::to_string(saved.n_global_active_cells()) + " cells, the parameters give " +
-                       std::to_string(tria.n_global_active_cells()));
+      throw mesh_mismatch(found.folder, saved.n_global_active_cells(), tria.n_global_active_cells());
     DoFHandler<3> saved_dofs(saved);
     saved_dofs.distribute_dofs(fe);
     // The transfer writes every DoF of each owned cell: vectors with the ghost layer.

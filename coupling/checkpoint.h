@@ -27,6 +27,7 @@
 
 #include <mpi.h>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -80,9 +81,15 @@ namespace radiotwin
       double       time_h = 0;
       unsigned int ranks = 0;
       unsigned int vectors = 0; ///< nodal vectors attached to the mesh
+      std::uint64_t active_cells = 0; ///< of the saved mesh (0: not recorded)
     };
     static Found find_for_resume(const std::string &output_directory,
                                  const std::string &parameters_text, MPI_Comm comm);
+
+    /// Throws InputError unless the run's mesh (just built from the parameters) has as many
+    /// active cells as the checkpoint's: called before any solve, so that a mesh file changed
+    /// since the checkpoint is reported at once.
+    static void check_mesh(const Found &found, dealii::types::global_cell_index n_active_cells);
 
     /// Restart: the nodal vectors of the checkpoint, into @p targets (owned entries, then
     /// ghosts where they have them), vectors of the solver's @p dofs. The run has built its

@@ -230,6 +230,8 @@ namespace radiotwin
     }
     pcout << "  mesh: " << triangulation.n_global_active_cells() << " cells, "
           << triangulation.n_global_levels() << " levels" << std::endl;
+    if (resume_point)
+      Checkpointer::check_mesh(*resume_point, triangulation.n_global_active_cells());
     darcy_->setup();
     if (vessels_.uses_network())
       {

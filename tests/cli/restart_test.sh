@@ -14,7 +14,8 @@
 #              identical to 1e-12.
 #   corrupt    newest checkpoint damaged (a flipped byte; then truncated): reported, the
 #              previous one is used, results identical; all damaged: exit 1 with one
-#              message; changed parameters at resume: exit 1.
+#              message; changed parameters at resume: exit 1; a checkpoint whose mesh differs
+#              from the parameters' mesh: exit 1 before the first solve.
 set -uo pipefail
 mode=$1; shift
 exe=build/radiotwin; work=/tmp/radiotwin_restart_test
@@ -154,6 +155,7 @@ case "$mode" in
     cp -r "$dir" "$work/corrupt_truncated"
     cp -r "$dir" "$work/corrupt_all"
     cp -r "$dir" "$work/changed_parameters"
+    cp -r "$dir" "$work/changed_mesh"
     # One flipped byte in the middle of the nodal data.
     python3 - "$newest/mesh_fixed.data" << 'PY'
 import sys
@@ -188,6 +190,19 @@ PY
     msg=$(grep "radiotwin: error" "$dir.resume.log")
     [ $rc -eq 1 ] && echo "$msg" | grep -q "parameter 'Dosimetry/Target BED \[Gy\]' is '3' but" &&
       ok "changed parameter: exit 1, '$msg'" || fail "changed parameter: exit $rc, '$msg'"
+    # A mesh that differs from the checkpoint's (as after an edited mesh file): its manifest
+    # claims 8 cells more. Reported right after the mesh is built, before the Darcy solve.
+    dir=$work/changed_mesh
+    manifest=$dir/checkpoints/$(basename "$newest")/checkpoint.json
+    cells=$(sed -n 's/^ *"active_cells": *\([0-9]*\),$/\1/p' "$manifest")
+    sed -i "s/\"active_cells\": $cells,/\"active_cells\": $((cells + 8)),/" "$manifest"
+    resume 1 "$dir"; rc=$?
+    msg=$(grep "radiotwin: error" "$dir.resume.log")
+    [ -n "$cells" ] && [ $rc -eq 1 ] &&
+      echo "$msg" | grep -q "holds a mesh of $((cells + 8)) cells, the parameters give $cells" &&
+      ! grep -q "Darcy: converged" "$dir.resume.log" &&
+      ok "changed mesh: exit 1 before the Darcy solve, '$msg'" ||
+      fail "changed mesh: exit $rc, '$msg' (cells '$cells')"
     # No checkpoint at all.
     mkdir -p "$work/empty"
     resume 1 "$work/empty"; rc=$?

@@ -10,7 +10,8 @@ of the .pvd records. A pair of numbers agrees when |a - b| <= rtol max(|a|, |b|)
 --across-ranks (runs on different rank counts, equal to the solver tolerance): round-off
 measures (balance defects) and iteration counts are skipped, and a CSV entry may differ by
 rtol times the largest magnitude of its column (values near zero carry the solver's
-absolute error).
+absolute error). --round-off X (regression cases): a round-off measure (balance defect,
+relative residual) agrees when both values are at most X.
 Prints the worst relative difference per file and every disagreement; exit 1 if any.
 """
 import argparse
@@ -63,9 +64,10 @@ class Comparison:
 
 
 ROUND_OFF = re.compile(r"(defect|iterations|newton_final_relative_residual)")
+ROUND_OFF_MEASURE = re.compile(r"(defect|relative_residual)")
 
 
-def compare_summary(c, a_dir, b_dir, across_ranks):
+def compare_summary(c, a_dir, b_dir, across_ranks, round_off=None):
     a = dict(flatten(json.load(open(os.path.join(a_dir, "summary.json")))))
     b = dict(flatten(json.load(open(os.path.join(b_dir, "summary.json")))))
     keys = [k for k in a if not IGNORED.search(k) and not (across_ranks and ROUND_OFF.search(k))]
@@ -73,8 +75,14 @@ def compare_summary(c, a_dir, b_dir, across_ranks):
     for k in missing:
         c.failures.append(f"summary.json:{k}: only in {a_dir}")
     for k in keys:
-        if k in b:
-            c.number(f"summary.json:{k}", a[k], b[k])
+        if k not in b:
+            continue
+        if round_off is not None and ROUND_OFF_MEASURE.search(k) and \
+                all(isinstance(v, (int, float)) for v in (a[k], b[k])):
+            if not (abs(float(a[k])) <= round_off and abs(float(b[k])) <= round_off):
+                c.failures.append(f"summary.json:{k}: {a[k]}, {b[k]} (round-off measure above {round_off:g})")
+            continue
+        c.number(f"summary.json:{k}", a[k], b[k])
     return len(keys)
 
 
@@ -111,9 +119,10 @@ def main():
     p.add_argument("--rtol", type=float, required=True)
     p.add_argument("--atol", type=float, default=1e-300)
     p.add_argument("--across-ranks", action="store_true")
+    p.add_argument("--round-off", type=float, default=None)
     args = p.parse_args()
     c = Comparison(args.rtol, args.atol)
-    n = compare_summary(c, args.a, args.b, args.across_ranks)
+    n = compare_summary(c, args.a, args.b, args.across_ranks, args.round_off)
     files = ["summary.json"]
     for name in sorted(os.listdir(args.a)):
         if name.endswith(".csv") or name.endswith(".pvd"):

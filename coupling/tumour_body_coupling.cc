@@ -7,8 +7,8 @@
 #include <regex>
 #include <set>
 
-#include "meshes/regions.h"
-#include "physics/units.h"
+#include "physics/regions.h"
+#include "physics/base/units.h"
 
 namespace radiotwin
 {
@@ -19,7 +19,7 @@ namespace radiotwin
     prm.enter_subsection("Coupling");
     prm.declare_entry("Whole-body coupling", "false", Patterns::Bool(),
                       "Couple the meshed tumour to the whole-body PBRPK model at every time step "
-                      "(physics-reference section 5): the model supplies the plasma concentration "
+                      "(docs/physics.md section 5): the model supplies the plasma concentration "
                       "and the tumour's uptake leaves its plasma. Needs 'Transport/Enabled = "
                       "true'; 'Plasma input' is then unused, and the run follows "
                       "'Transport/Time stepping' ('Whole body/Integration/Duration' and 'Output "
@@ -98,7 +98,7 @@ namespace radiotwin
     lesion_dose_Gy.mu_per_h      = t_rep_h > 0 ? std::log(2.0) / t_rep_h : 0.0;
     lesion_tia = 0;
     pde_decayed_hot_nmol = 0;
-    bolus_given.assign(body.injections().size(), false);
+    bolus_given.assign(body.protocol().size(), false);
     steps = newton_iterations = 0;
     cvode_steps_before = cvode_rhs_before = 0;
     whole_body_wall_s         = 0;
@@ -106,28 +106,23 @@ namespace radiotwin
 
   std::vector<double> TumourBodyCoupling::event_times_s() const
   {
-    std::set<double> events;
-    for (const auto &i : body.injections())
-      {
-        events.insert(i.start_h * units::h);
-        if (i.duration_min > 0)
-          events.insert(i.start_h * units::h + i.duration_min * units::min);
-      }
-    return {events.begin(), events.end()};
+    std::vector<double> events = body.protocol().event_times_h();
+    for (double &e : events)
+      e *= units::h;
+    return events;
   }
 
   void TumourBodyCoupling::apply_boluses(const double t_s)
   {
     const auto &       net  = body.network();
     const unsigned int vein = body.vein_pool();
-    const auto &       protocol = body.injections();
+    const auto &       protocol = body.protocol();
     bolus_given.resize(protocol.size(), false);
     for (std::size_t k = 0; k < protocol.size(); ++k)
-      if (protocol[k].duration_min == 0 && !bolus_given[k] &&
-          protocol[k].start_h * units::h <= t_s * (1 + 1e-12) + 1e-9)
+      if (!bolus_given[k] && protocol.bolus_due(k, t_s / units::h))
         {
-          y[net.amount(vein, 0)] += protocol[k].hot_nmol;
-          y[net.amount(vein, 1)] += protocol[k].cold_nmol;
+          y[net.amount(vein, 0)] += protocol.injections()[k].hot_nmol;
+          y[net.amount(vein, 1)] += protocol.injections()[k].cold_nmol;
           bolus_given[k] = true;
         }
   }
@@ -156,15 +151,9 @@ namespace radiotwin
     // Sources over the step: infusions running through it (the time loop lands on their
     // starts and ends; boluses are given by apply_boluses()) and the returned ligand.
     std::vector<double> base_source(net.n_states(), 0.0);
-    for (const auto &i : body.injections())
-      {
-        const double stop_h = i.start_h + i.duration_min / 60.0;
-        if (i.duration_min > 0 && i.start_h <= t_h + 1e-9 && end_h <= stop_h + 1e-9)
-          {
-            base_source[net.amount(vein, 0)] += i.hot_nmol / i.duration_min;
-            base_source[net.amount(vein, 1)] += i.cold_nmol / i.duration_min;
-          }
-      }
+    const auto infusion = body.protocol().infusion_rate_nmol_per_min(t_h, end_h);
+    base_source[net.amount(vein, 0)] += infusion[0];
+    base_source[net.amount(vein, 1)] += infusion[1];
     for (unsigned int sp = 0; sp < 2; ++sp)
       base_source[net.amount(vein, sp)] += s * returned[sp] / dt_min;
     const std::vector<double> y_start = y;

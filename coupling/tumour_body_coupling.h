@@ -1,5 +1,5 @@
 // RadioTwin: two-way coupling of the meshed tumour (TransportSolver) and the whole-body PBRPK
-// model (WholeBodyModel) at every time step: physics-reference section 5, the "tumour sink".
+// model (WholeBodyModel) at every time step: docs/physics.md section 5, the "tumour sink".
 //
 // Scheme (docs/coupling-design.md): one step [t, t + dt] is Lie-split,
 //   1. the PDE's transport (convection, diffusion, lymphatics, outflow); it does not depend
@@ -29,10 +29,10 @@
 #include <vector>
 
 #include "coupling/compartment_network.h"
-#include "coupling/parameter_file.h"
+#include "physics/base/parameter_file.h"
 #include "coupling/whole_body_model.h"
 #include "physics/radiobiology.h"
-#include "postprocessing/json.h"
+#include "physics/base/json.h"
 #include "solvers/transport_solver.h"
 
 namespace radiotwin
@@ -62,9 +62,9 @@ namespace radiotwin
     /// records a row of every output (call after initialise() and after each step).
     void record(double t_s, const std::array<std::array<std::array<double, 2>, 3>, 3> &content);
 
-    /// Free hot and cold ligand in the lesion's plasma now [nmol/L].
+    /// Free hot and cold ligand in the lesion's plasma now [nmol L^-1].
     std::array<double, 2> lesion_plasma_nM() const;
-    /// Mean c_p over the last step [nmol/L].
+    /// Mean c_p over the last step [nmol L^-1].
     const std::array<double, 2> &last_mean_plasma_nM() const { return mean_plasma; }
     double scale() const { return s; }
     const std::string &lesion() const { return lesion_name; }

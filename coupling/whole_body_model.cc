@@ -12,8 +12,9 @@
 #include <tuple>
 #include <sstream>
 
-#include "coupling/version.h"
-#include "postprocessing/output_files.h"
+#include "physics/base/version.h"
+#include "physics/tissue_dosimetry.h"
+#include "physics/base/atomic_file.h"
 
 namespace radiotwin
 {
@@ -149,7 +150,6 @@ namespace radiotwin
 
   void WholeBodyModel::declare_parameters(ParameterHandler &prm)
   {
-    Radionuclide::declare_parameters(prm);
     prm.enter_subsection("Whole body");
     prm.enter_subsection("Patient");
     prm.declare_entry("Body weight [kg]", "100", Patterns::Double(20, 300),
@@ -157,10 +157,10 @@ namespace radiotwin
                       "Unit: kg. Range: 20-300.");
     prm.declare_entry("Body surface area [m^2]", "1.9", Patterns::Double(0.5, 3.5),
                       "Plasma volume V_p = 2.8 (1 - Hct) BSA [L]; plasma flow F = 1.23 V_p "
-                      "[L/min]. Unit: m^2. Range: 0.5-3.5.");
+                      "[L min^-1]. Unit: m^2. Range: 0.5-3.5.");
     prm.declare_entry("Haematocrit [-]", "0.4", Patterns::Double(0.1, 0.7),
                       "Blood haematocrit. Unit: none. Range: 0.1-0.7.");
-    prm.declare_entry("GFR [L/min]", "0.0887417219", Patterns::Double(0, 0.5),
+    prm.declare_entry("GFR [L min^-1]", "0.0887417219", Patterns::Double(0, 0.5),
                       "Glomerular filtration rate; default (0.2/3)(201/151). Unit: L/min. Range: "
                       "0-0.5.");
     prm.declare_entry("Height [cm]", "0", Patterns::Double(0, 250),
@@ -218,17 +218,17 @@ namespace radiotwin
     prm.leave_subsection();
 
     prm.enter_subsection("Receptor densities");
-    prm.declare_entry("Kidney [nmol/L]", "14", Patterns::Double(0, 1e4),
+    prm.declare_entry("Kidney [nmol L^-1]", "14", Patterns::Double(0, 1e4),
                       "Unit: nmol/L. Range: 0-1e4. 14 (18 in the target-site model).");
-    prm.declare_entry("Salivary glands [nmol/L]", "38", Patterns::Double(0, 1e4),
+    prm.declare_entry("Salivary glands [nmol L^-1]", "38", Patterns::Double(0, 1e4),
                       "Unit: nmol/L. Range: 0-1e4. 38 (42).");
-    prm.declare_entry("Prostate [nmol/L]", "26.6", Patterns::Double(0, 1e4),
+    prm.declare_entry("Prostate [nmol L^-1]", "26.6", Patterns::Double(0, 1e4),
                       "Unit: nmol/L. Range: 0-1e4. Default 0.1 x the TumorRest density 266.");
-    prm.declare_entry("Liver [nmol/L]", "1.33", Patterns::Double(0, 1e4),
+    prm.declare_entry("Liver [nmol L^-1]", "1.33", Patterns::Double(0, 1e4),
                       "Unit: nmol/L. Range: 0-1e4. Default 0.05 x prostate.");
-    prm.declare_entry("Spleen [nmol/L]", "0.532", Patterns::Double(0, 1e4),
+    prm.declare_entry("Spleen [nmol L^-1]", "0.532", Patterns::Double(0, 1e4),
                       "Unit: nmol/L. Range: 0-1e4. Default 0.02 x prostate.");
-    prm.declare_entry("GI [nmol/L]", "1.596", Patterns::Double(0, 1e4),
+    prm.declare_entry("GI [nmol L^-1]", "1.596", Patterns::Double(0, 1e4),
                       "Unit: nmol/L. Range: 0-1e4. Default 0.06 x prostate.");
     prm.leave_subsection();
 
@@ -257,9 +257,10 @@ namespace radiotwin
     prm.declare_entry("Lesions",
                       "Tumor1: 0.01, 57, 0.5, 0.6, 1.5e-4; Tumor2: 0.34, 19, 0.5, 0.6, 1.5e-4; "
                       "TumorRest: 0.0488721805, 266, 0.5, 0.6, 1.5e-4",
-                      Patterns::Anything(),
+                      Patterns::Map(Patterns::Anything(), Patterns::List(Patterns::Double(0), 5, 5, ","), 0,
+                                    Patterns::Map::max_int_value, ";", ":"),
                       "Any number of lesions, ';'-separated, each 'name: volume [L], receptor "
-                      "density [nmol/L], perfusion [mL/(min g)], kPS [mL/(min g)], release rate "
+                      "density [nmol L^-1], perfusion [mL/(min g)], kPS [mL/(min g)], release rate "
                       "[1/min]'. Defaults of Appendix A (TumorRest: R0 = 13 nmol at 266 nmol/L).");
     prm.declare_entry("Lesion volume scaling [-]", "1", Patterns::Double(0, 1e3),
                       "Multiplies every lesion volume: the tumour-burden lever of the tumour-sink "
@@ -267,11 +268,11 @@ namespace radiotwin
     prm.leave_subsection();
 
     prm.enter_subsection("Albumin");
-    prm.declare_entry("Albumin binding site density [nmol/L]", "0", Patterns::Double(0, 1e6),
+    prm.declare_entry("Albumin binding site density [nmol L^-1]", "0", Patterns::Double(0, 1e6),
                       "Binding sites in plasma; 0 switches albumin binding off (default). "
                       "Albumin-bound ligand moves with the blood, is not filtered and does not "
                       "leave the vessels. Unit: nmol/L. Range: 0-1e6.");
-    prm.declare_entry("K_D [nM]", "1", Patterns::Double(1e-6, 1e6),
+    prm.declare_entry("K_D [nmol L^-1]", "1", Patterns::Double(1e-6, 1e6),
                       "Dissociation constant of albumin binding. Unit: nmol/L. Range: 1e-6-1e6.");
     prm.declare_entry("k_on [L nmol^-1 min^-1]", "0.01", Patterns::Double(0, 100),
                       "Association rate of albumin binding (assumed). Unit: L/(nmol min). Range: "
@@ -279,8 +280,6 @@ namespace radiotwin
     prm.leave_subsection();
 
     prm.enter_subsection("Dosimetry");
-    prm.declare_entry("Tissue density [kg/L]", "1.04", Patterns::Double(0.5, 3),
-                      "Converts organ volumes to masses. Unit: kg/L. Range: 0.5-3.");
     prm.declare_entry("Bone lesion fraction of tumour burden [-]", "0.5", Patterns::Double(0, 1),
                       "Fraction of the lesions' activity located in bone, which irradiates the "
                       "red marrow (assumed). Range: 0-1.");
@@ -288,18 +287,12 @@ namespace radiotwin
                       Patterns::Double(0, 1),
                       "Fraction of the electron energy emitted in bone lesions absorbed by the "
                       "red marrow (cross-dose, assumed). Range: 0-1.");
-    prm.declare_entry("Radiobiology",
-                      "tumour: 1.5, 1.9; kidney: 2.5, 2.8; salivary_glands: 4.5, 1.0; "
-                      "red_marrow: 15, 0.5",
-                      Patterns::Anything(),
-                      "';'-separated 'tissue: alpha/beta [Gy], repair half-time [h]' for BED "
-                      "with incomplete repair; 'tumour' applies to every lesion. Tissues: "
-                      "tumour, kidney, salivary_glands, red_marrow, liver, spleen, ... (section 7; "
-                      "the repair half-times of salivary glands and marrow are assumed).");
     prm.leave_subsection();
 
     prm.enter_subsection("Injection");
-    prm.declare_entry("Injections", "0, 0, 10.18, 46.91", Patterns::Anything(),
+    prm.declare_entry("Injections", "0, 0, 10.18, 46.91",
+                      Patterns::List(Patterns::List(Patterns::Double(0), 4, 4, ","), 1,
+                                     Patterns::List::max_int_value, ";"),
                       "';'-separated injections into venous plasma, each 'start [h], duration "
                       "[min] (0: bolus), hot [nmol], cold [nmol]'. Default: the standard 7.4 GBq "
                       "PSMA-617 injection (10.18 nmol hot + 46.91 nmol cold).");
@@ -329,13 +322,15 @@ namespace radiotwin
 
   void WholeBodyModel::parse_parameters(ParameterHandler &prm, const ParameterFile &file)
   {
-    nuclide.parse_parameters(prm);
+    // The radionuclide, the density and the radiobiology: the run's one set
+    // (physics/tissue_dosimetry.h), shared with the meshed tumour's dose.
+    dosimetry.parse_parameters(prm, file);
     prm.enter_subsection("Whole body");
     prm.enter_subsection("Patient");
     body_weight_kg = prm.get_double("Body weight [kg]");
     bsa_m2         = prm.get_double("Body surface area [m^2]");
     hct            = prm.get_double("Haematocrit [-]");
-    gfr_L_per_min  = prm.get_double("GFR [L/min]");
+    gfr_L_per_min  = prm.get_double("GFR [L min^-1]");
     const double height_cm = prm.get_double("Height [cm]");
     if (height_cm > 0)
       bsa_m2 = 0.007184 * std::pow(body_weight_kg, 0.425) * std::pow(height_cm, 0.725);
@@ -360,12 +355,12 @@ namespace radiotwin
     lambda_int = prm.get_double("Internalisation rate lambda_int [min^-1]");
     prm.leave_subsection();
     prm.enter_subsection("Receptor densities");
-    rden_kidney   = prm.get_double("Kidney [nmol/L]");
-    rden_sg       = prm.get_double("Salivary glands [nmol/L]");
-    rden_prostate = prm.get_double("Prostate [nmol/L]");
-    rden_liver    = prm.get_double("Liver [nmol/L]");
-    rden_spleen   = prm.get_double("Spleen [nmol/L]");
-    rden_gi       = prm.get_double("GI [nmol/L]");
+    rden_kidney   = prm.get_double("Kidney [nmol L^-1]");
+    rden_sg       = prm.get_double("Salivary glands [nmol L^-1]");
+    rden_prostate = prm.get_double("Prostate [nmol L^-1]");
+    rden_liver    = prm.get_double("Liver [nmol L^-1]");
+    rden_spleen   = prm.get_double("Spleen [nmol L^-1]");
+    rden_gi       = prm.get_double("GI [nmol L^-1]");
     prm.leave_subsection();
     prm.enter_subsection("Release rates");
     release_kidney = prm.get_double("Kidney [min^-1]");
@@ -397,25 +392,15 @@ namespace radiotwin
       }
 
     prm.enter_subsection("Albumin");
-    albumin_density = prm.get_double("Albumin binding site density [nmol/L]");
-    albumin_kd_nM   = prm.get_double("K_D [nM]");
+    albumin_density = prm.get_double("Albumin binding site density [nmol L^-1]");
+    albumin_kd_nM   = prm.get_double("K_D [nmol L^-1]");
     albumin_k_on    = prm.get_double("k_on [L nmol^-1 min^-1]");
     prm.leave_subsection();
 
     prm.enter_subsection("Dosimetry");
-    tissue_density           = prm.get_double("Tissue density [kg/L]");
     bone_lesion_fraction     = prm.get_double("Bone lesion fraction of tumour burden [-]");
     marrow_absorbed_fraction = prm.get_double("Marrow absorbed fraction from bone lesions [-]");
-    const std::string rb     = prm.get("Radiobiology");
     prm.leave_subsection();
-    radiobiology.clear();
-    const std::string rb_path = "Whole body/Dosimetry/Radiobiology";
-    for (const auto &[name, v] : named_entries(rb, 2, file, rb_path, "tissue: alpha/beta, T_rep"))
-      {
-        if (v[0] <= 0 || v[1] <= 0)
-          file.fail(rb_path, "alpha/beta and T_rep must be > 0");
-        radiobiology[name] = {v[0], v[1]};
-      }
 
     prm.enter_subsection("Injection");
     const std::string injection_text = prm.get("Injections");
@@ -432,11 +417,7 @@ namespace radiotwin
       }
     if (one_cycle.empty())
       file.fail("Whole body/Injection/Injections", "at least one injection is needed");
-    protocol.clear();
-    for (unsigned int c = 0; c < cycles; ++c)
-      for (const auto &inj : one_cycle)
-        protocol.push_back({inj.start_h + c * interval_h, inj.duration_min, inj.hot_nmol,
-                            inj.cold_nmol});
+    injections = InjectionProtocol(one_cycle, cycles, interval_h);
 
     prm.enter_subsection("Integration");
     duration_h        = prm.get_double("Duration [h]");
@@ -446,7 +427,7 @@ namespace radiotwin
     const double override_lambda = prm.get_double("Decay constant override [min^-1]");
     prm.leave_subsection();
     prm.leave_subsection();
-    lambda = override_lambda > 0 ? override_lambda : nuclide.decay_constant_per_min();
+    lambda = override_lambda > 0 ? override_lambda : dosimetry.radionuclide().decay_constant_per_min();
 
     build();
   }
@@ -456,7 +437,7 @@ namespace radiotwin
     net         = CompartmentNetwork();
     tissue_list.clear();
     const double Vp = 2.8 * (1 - hct) * bsa_m2; // plasma volume [L]
-    const double F  = 1.23 * Vp;                 // plasma flow [L/min]
+    const double F  = 1.23 * Vp;                 // plasma flow [L min^-1]
     const double s  = body_weight_kg / 71.0;     // organ volume scaling
 
     const unsigned int art = net.add_pool("Art", 0.105 * Vp);
@@ -512,7 +493,7 @@ namespace radiotwin
           t.pools.push_back(b);
           t.pools.push_back(m);
         }
-      t.mass_kg = o.V * tissue_density;
+      t.mass_kg = o.V * dosimetry.density_kg_per_L();
       return t;
     };
 
@@ -672,7 +653,7 @@ namespace radiotwin
     for (auto &t : tissue_list)
       t.integral = net.add_integral(t.pools);
     const double per_nmol_Gy_per_min_kg =
-      lambda * constants::avogadro_per_mol * 1e-9 * nuclide.electron_energy_keV * constants::joule_per_keV;
+      lambda * constants::avogadro_per_mol * 1e-9 * dosimetry.radionuclide().electron_energy_keV * constants::joule_per_keV;
     std::vector<unsigned int> lesion_all_pools;
     for (const unsigned int i : lesion_tissues)
       for (const unsigned int p : organs[i].pools)
@@ -694,12 +675,12 @@ namespace radiotwin
           }
         const bool is_lesion = std::any_of(lesions.begin(), lesions.end(),
                                            [&](const Lesion &l) { return l.name == t.key; });
-        const auto rb = radiobiology.find(is_lesion ? std::string("tumour") : t.key);
+        const TissueRadiobiology *rb = dosimetry.radiobiology(is_lesion ? std::string("tumour") : t.key);
         double mu = 0;
-        if (rb != radiobiology.end())
+        if (rb != nullptr)
           {
-            t.alpha_beta_Gy = rb->second.first;
-            mu              = std::log(2.0) / (rb->second.second * 60.0);
+            t.alpha_beta_Gy = rb->alpha_beta_Gy;
+            mu              = std::log(2.0) / (rb->repair_half_time_h * 60.0);
           }
         t.dose_tracker = net.add_dose_tracker(w, mu);
         if (t.key == "red_marrow")
@@ -731,28 +712,8 @@ namespace radiotwin
 
   std::pair<double, double> WholeBodyModel::radiobiology_of(const std::string &key) const
   {
-    const auto rb = radiobiology.find(key);
-    return rb == radiobiology.end() ? std::make_pair(0.0, 0.0) : rb->second;
-  }
-
-  double WholeBodyModel::injected_hot_nmol(const double until_h) const
-  {
-    double sum = 0;
-    for (const auto &i : protocol)
-      if (i.start_h <= until_h)
-        sum += i.hot_nmol * (i.duration_min > 0 ?
-                               std::min(1.0, (until_h - i.start_h) * 60 / i.duration_min) : 1.0);
-    return sum;
-  }
-
-  double WholeBodyModel::injected_cold_nmol(const double until_h) const
-  {
-    double sum = 0;
-    for (const auto &i : protocol)
-      if (i.start_h <= until_h)
-        sum += i.cold_nmol * (i.duration_min > 0 ?
-                                std::min(1.0, (until_h - i.start_h) * 60 / i.duration_min) : 1.0);
-    return sum;
+    const TissueRadiobiology *rb = dosimetry.radiobiology(key);
+    return rb == nullptr ? std::make_pair(0.0, 0.0) : std::make_pair(rb->alpha_beta_Gy, rb->repair_half_time_h);
   }
 
   double WholeBodyModel::total_ligand(const std::vector<double> &y) const
@@ -779,13 +740,8 @@ namespace radiotwin
     std::vector<double> y(n, 0.0), source(n, 0.0);
 
     // Breakpoints [h]: output times, injection starts, infusion ends.
-    std::set<double> events;
-    for (const auto &i : protocol)
-      {
-        events.insert(i.start_h);
-        if (i.duration_min > 0)
-          events.insert(i.start_h + i.duration_min / 60.0);
-      }
+    const std::vector<double> event_list = injections.event_times_h();
+    const std::set<double>    events(event_list.begin(), event_list.end());
     std::vector<double> outputs;
     for (double t = 0; t <= duration_h * (1 - 1e-12); t = outputs.size() * output_interval_h)
       outputs.push_back(t);
@@ -803,29 +759,25 @@ namespace radiotwin
         const auto next_event = events.upper_bound(t * (1 - 1e-15));
         const double stop_h   = next_event == events.end() ? duration_h : std::min(*next_event, duration_h);
         y = integrator.advance_to(t * 60.0, std::max(stop_h, t) * 60.0);
-        bool changed = false;
-        for (const auto &i : protocol)
-          {
-            const unsigned int h = net.amount(vein, CompartmentNetwork::hot),
-                               c = net.amount(vein, CompartmentNetwork::cold);
-            if (i.start_h == t && i.duration_min == 0)
-              {
-                y[h] += i.hot_nmol;
-                y[c] += i.cold_nmol;
-                changed = true;
-              }
-            if (i.duration_min > 0 && (i.start_h == t || i.start_h + i.duration_min / 60.0 == t))
-              changed = true;
-          }
+        // Boluses now; infusions starting or ending now change the source until the next
+        // event (or the end of the run).
+        const unsigned int hot = net.amount(vein, CompartmentNetwork::hot),
+                           cold = net.amount(vein, CompartmentNetwork::cold);
+        const bool changed = std::binary_search(event_list.begin(), event_list.end(), t);
+        for (std::size_t k = 0; k < injections.size(); ++k)
+          if (injections.injections()[k].is_bolus() && injections.starts_at(k, t))
+            {
+              y[hot] += injections.injections()[k].hot_nmol;
+              y[cold] += injections.injections()[k].cold_nmol;
+            }
         if (changed)
           {
+            const auto   after = events.upper_bound(t + InjectionProtocol::time_tolerance_h);
+            const double until = after == events.end() ? std::max(duration_h, t) : *after;
+            const auto   rate  = injections.infusion_rate_nmol_per_min(t, until);
             std::fill(source.begin(), source.end(), 0.0);
-            for (const auto &i : protocol)
-              if (i.duration_min > 0 && i.start_h <= t && t < i.start_h + i.duration_min / 60.0)
-                {
-                  source[net.amount(vein, CompartmentNetwork::hot)] += i.hot_nmol / i.duration_min;
-                  source[net.amount(vein, CompartmentNetwork::cold)] += i.cold_nmol / i.duration_min;
-                }
+            source[hot]  = rate[0];
+            source[cold] = rate[1];
             integrator.reset(t * 60.0, y, source);
           }
         if (next_output < outputs.size() && outputs[next_output] == t)
@@ -936,25 +888,25 @@ namespace radiotwin
           {
             // TIA, dose and BED of the coupled lesion come from the coupling.
             for (const auto &[name, value] : external->lesion_results)
-              j.set(name, value);
+              j[name] = value;
             if (k24 && injected_hot_nmol(24.0) > 0)
-              j.set("pctIA_at_24h", 100 * hot_activity(t, *k24) / (injected_hot_nmol(24.0) * a_per_nmol));
-            tissues.set(t.key, j);
+              j["pctIA_at_24h"] = 100 * hot_activity(t, *k24) / (injected_hot_nmol(24.0) * a_per_nmol);
+            tissues[t.key] = j;
             continue;
           }
         const double tia = y_end[net.integral(t.integral)] * a_per_nmol / 60.0; // MBq h
-        j.set("time_integrated_activity_MBq_h", tia);
-        j.set("time_integrated_activity_per_injected_activity_h", tia / injected_MBq);
+        j["time_integrated_activity_MBq_h"] = tia;
+        j["time_integrated_activity_per_injected_activity_h"] = tia / injected_MBq;
         if (k24 && injected_hot_nmol(24.0) > 0)
-          j.set("pctIA_at_24h", 100 * hot_activity(t, *k24) / (injected_hot_nmol(24.0) * a_per_nmol));
+          j["pctIA_at_24h"] = 100 * hot_activity(t, *k24) / (injected_hot_nmol(24.0) * a_per_nmol);
         if (t.dose_tracker >= 0)
           {
             const unsigned int d = net.dose(t.dose_tracker);
-            j.set("mass_kg", t.mass_kg);
-            j.set("absorbed_dose_Gy", y_end[d]);
-            j.set("absorbed_dose_per_activity_Gy_per_GBq", y_end[d] / (injected_MBq / 1000));
+            j["mass_kg"] = t.mass_kg;
+            j["absorbed_dose_Gy"] = y_end[d];
+            j["absorbed_dose_per_activity_Gy_per_GBq"] = y_end[d] / (injected_MBq / 1000);
             if (t.alpha_beta_Gy > 0)
-              j.set("BED_Gy", y_end[d] + 2.0 * y_end[d + 2] / t.alpha_beta_Gy);
+              j["BED_Gy"] = y_end[d] + 2.0 * y_end[d + 2] / t.alpha_beta_Gy;
           }
         if (t.receptors_nmol > 0)
           {
@@ -962,91 +914,40 @@ namespace radiotwin
             for (const auto &y : r.states)
               peak = std::max(peak, (y[net.amount(t.bound_pool, 0)] + y[net.amount(t.bound_pool, 1)]) /
                                       t.receptors_nmol);
-            j.set("receptors_nmol", t.receptors_nmol);
-            j.set("peak_receptor_occupancy", peak);
+            j["receptors_nmol"] = t.receptors_nmol;
+            j["peak_receptor_occupancy"] = peak;
           }
-        tissues.set(t.key, j);
+        tissues[t.key] = j;
       }
 
     Json summary;
-    summary.set("radiotwin_version", version_string());
-    summary.set("status", "complete");
-    summary.set("model", "whole-body PBRPK (Fele-Paranj et al. 2024 structure)");
-    summary.set("decay_constant_per_min", lambda);
-    summary.set("specific_activity_MBq_per_nmol", a_per_nmol);
-    summary.set("injected_hot_nmol", injected_hot);
-    summary.set("injected_cold_nmol", injected_cold);
-    summary.set("injected_activity_MBq", injected_MBq);
+    summary["radiotwin_version"] = version_string();
+    summary["status"] = "complete";
+    summary["model"] = "whole-body PBRPK (Fele-Paranj et al. 2024 structure)";
+    summary["decay_constant_per_min"] = lambda;
+    summary["specific_activity_MBq_per_nmol"] = a_per_nmol;
+    summary["injected_hot_nmol"] = injected_hot;
+    summary["injected_cold_nmol"] = injected_cold;
+    summary["injected_activity_MBq"] = injected_MBq;
     if (injected_hot_nmol() > injected_hot)
-      summary.set("injections_after_end_of_run_nmol_hot", injected_hot_nmol() - injected_hot);
-    summary.set("duration_h", t_end);
-    summary.set("urine_cumulative_pct_injected_ligand",
-                100 * (y_end[net.amount(urine, 0)] + y_end[net.amount(urine, 1)]) /
-                  (injected_hot + injected_cold));
-    summary.set("tissues", tissues);
+      summary["injections_after_end_of_run_nmol_hot"] = injected_hot_nmol() - injected_hot;
+    summary["duration_h"] = t_end;
+    summary["urine_cumulative_pct_injected_ligand"] = 100 * (y_end[net.amount(urine, 0)] + y_end[net.amount(urine, 1)]) /
+                  (injected_hot + injected_cold);
+    summary["tissues"] = tissues;
     Json conservation;
-    conservation.set("max_relative_defect_total_ligand", worst_total);
-    conservation.set("max_relative_defect_hot_plus_decayed", worst_hot);
-    summary.set("conservation", conservation);
+    conservation["max_relative_defect_total_ligand"] = worst_total;
+    conservation["max_relative_defect_hot_plus_decayed"] = worst_hot;
+    summary["conservation"] = conservation;
     Json solver;
-    solver.set("states", net.n_states());
-    solver.set("cvode_steps", r.steps);
-    solver.set("rhs_evaluations", r.rhs_evaluations);
-    solver.set("wall_time_s", r.wall_time_s);
-    summary.set("solver", solver);
+    solver["states"] = net.n_states();
+    solver["cvode_steps"] = r.steps;
+    solver["rhs_evaluations"] = r.rhs_evaluations;
+    solver["wall_time_s"] = r.wall_time_s;
+    summary["solver"] = solver;
 
     write_file_atomically(directory + "/time_activity.csv", tac.str());
     write_file_atomically(directory + "/receptor_occupancy.csv", occupancy.str());
     return summary;
-  }
-
-  void declare_pbrpk_parameters(ParameterHandler &prm)
-  {
-    WholeBodyModel::declare_parameters(prm);
-    prm.enter_subsection("Output");
-    prm.declare_entry("Directory", "", Patterns::Anything(),
-                      "Folder for this run's results (created if missing). Empty: "
-                      "results/<name of the parameter file>.");
-    prm.leave_subsection();
-  }
-
-  int run_pbrpk(MPI_Comm comm, ParameterHandler &prm, const ParameterFile &file)
-  {
-    WholeBodyModel model;
-    model.parse_parameters(prm, file);
-    prm.enter_subsection("Output");
-    std::string directory = prm.get("Directory");
-    prm.leave_subsection();
-    if (directory.empty())
-      directory = "results/" + std::filesystem::path(file.filename()).stem().string();
-
-    const bool root = Utilities::MPI::this_mpi_process(comm) == 0;
-    if (root)
-      std::cout << "RadioTwin " << version_string() << " | whole-body PBRPK | "
-                << file.filename() << "\n  " << model.network().n_pools() << " pools, "
-                << model.network().n_states() << " states, " << model.injections().size()
-                << " injection(s), " << model.injected_hot_nmol() * model.activity_MBq_per_nmol()
-                << " MBq" << std::endl;
-    // The ODE system is small: every rank computes it, rank 0 writes.
-    const auto result = model.run();
-    if (root)
-      {
-        std::error_code ec;
-        std::filesystem::create_directories(directory, ec);
-        if (!std::filesystem::is_directory(directory))
-          throw InputError(file.locate("Output/Directory").describe() +
-                           ": cannot create the output directory '" + directory + "'");
-        std::filesystem::remove(directory + "/summary.json", ec);
-        std::ostringstream os;
-        prm.print_parameters(os, ParameterHandler::ShortPRM);
-        write_file_atomically(directory + "/parameters.prm", os.str());
-        const Json summary = model.write_outputs(result, directory);
-        write_file_atomically(directory + "/summary.json", summary.dump() + "\n"); // last
-        std::cout << "  integrated " << result.times_h.back() << " h in " << result.steps
-                  << " CVODE steps, " << std::setprecision(3) << result.wall_time_s << " s\n"
-                  << "Results: " << directory
-                  << "/ (time_activity.csv, receptor_occupancy.csv, summary.json)" << std::endl;
-      }
-    return 0;
   }
 } // namespace radiotwin

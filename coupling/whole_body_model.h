@@ -1,5 +1,5 @@
 // RadioTwin: whole-body physiologically based radiopharmacokinetic (PBRPK) model of
-// 177Lu-PSMA (physics-reference section 4 and Appendix A: the published PSMA model of
+// 177Lu-PSMA (docs/physics.md section 4 and Appendix A: the published PSMA model of
 // Fele-Paranj et al. 2024): arterial and venous plasma, lungs, kidneys with filtration,
 // reabsorption and urine, salivary glands, liver, spleen, prostate, GI, bone, red marrow,
 // muscle, skin, brain, adipose, heart, rest of body, and any number of lesions; hot and cold
@@ -19,9 +19,11 @@
 #include <vector>
 
 #include "coupling/compartment_network.h"
-#include "coupling/parameter_file.h"
+#include "physics/base/parameter_file.h"
+#include "physics/injection_protocol.h"
 #include "physics/radionuclide.h"
-#include "postprocessing/json.h"
+#include "physics/tissue_dosimetry.h"
+#include "physics/base/json.h"
 
 namespace radiotwin
 {
@@ -30,12 +32,6 @@ namespace radiotwin
   public:
     static void declare_parameters(dealii::ParameterHandler &prm);
     void        parse_parameters(dealii::ParameterHandler &prm, const ParameterFile &file);
-
-    /// One injection into venous plasma: a bolus (duration 0) or a constant-rate infusion.
-    struct Injection
-    {
-      double start_h, duration_min, hot_nmol, cold_nmol;
-    };
 
     /// An organ or lesion as reported: its pools, mass and radiobiology.
     struct Tissue
@@ -53,7 +49,7 @@ namespace radiotwin
     /// Build the network from the parameters (called by parse_parameters).
     void build();
 
-    /// The meshed tumour of a coupled run as one lesion (physics-reference section 5): its
+    /// The meshed tumour of a coupled run as one lesion (docs/physics.md section 5): its
     /// plasma space is a pool of the network, perfused like every lesion (vascular volume
     /// 0.05 (1 - Hct) V), and its tissue is the PDE's, outside the network. Two linear fluxes
     /// and a constant source per step carry the exchange (tumour_body_coupling.h).
@@ -81,7 +77,7 @@ namespace radiotwin
     void set_coupling_rates(const std::array<std::array<double, 2>, 2> &uptake_per_min,
                             double marrow_dose_rate_Gy_per_min);
     unsigned int vein_pool() const { return vein; }
-    double tissue_density_kg_per_L() const { return tissue_density; }
+    double tissue_density_kg_per_L() const { return dosimetry.density_kg_per_L(); }
     /// (alpha/beta [Gy], T_rep [h]) of a tissue key ('tumour' for lesions), or (0, 0).
     std::pair<double, double> radiobiology_of(const std::string &key) const;
 
@@ -104,17 +100,17 @@ namespace radiotwin
 
     const CompartmentNetwork &network() const { return net; }
     const std::vector<Tissue> &tissues() const { return tissue_list; }
-    const std::vector<Injection> &injections() const { return protocol; }
+    const InjectionProtocol &protocol() const { return injections; }
     double decay_constant_per_min() const { return lambda; }
     double activity_MBq_per_nmol() const { return radiotwin::activity_MBq_per_nmol(lambda); }
-    double injected_hot_nmol(double until_h = 1e300) const;
-    double injected_cold_nmol(double until_h = 1e300) const;
+    double injected_hot_nmol(double until_h = 1e300) const { return injections.injected_hot_nmol(until_h); }
+    double injected_cold_nmol(double until_h = 1e300) const { return injections.injected_cold_nmol(until_h); }
     unsigned int released_pool() const { return released; }
     /// Absorbed dose rate of 1 nmol of hot ligand in 1 kg, electrons deposited locally
     /// [Gy kg / (min nmol)].
     double dose_rate_Gy_kg_per_min_per_nmol() const
     {
-      return lambda * constants::avogadro_per_mol * 1e-9 * nuclide.electron_energy_keV *
+      return lambda * constants::avogadro_per_mol * 1e-9 * dosimetry.radionuclide().electron_energy_keV *
              constants::joule_per_keV;
     }
 
@@ -153,7 +149,7 @@ namespace radiotwin
                                                const External *external = nullptr) const;
 
   private:
-    Radionuclide nuclide;
+    TissueDosimetry dosimetry; ///< radionuclide, density, radiobiology (shared sections)
     double       lambda = 0; ///< decay constant used [1/min]
 
     // Patient
@@ -162,7 +158,7 @@ namespace radiotwin
     std::vector<std::array<double, 5>> organ_values;
     // Binding (section 3)
     double k_on = 0.046, k_off = 0.368, lambda_int = 0.001;
-    // Receptor densities [nmol/L] and release rates [1/min]
+    // Receptor densities [nmol L^-1] and release rates [1/min]
     double rden_kidney = 14, rden_sg = 38, rden_prostate = 26.6, rden_liver = 1.33,
            rden_spleen = 0.532, rden_gi = 1.596;
     double release_kidney = 2.9e-4, release_sg = 4.2e-4, release_other = 2.9e-4;
@@ -179,10 +175,9 @@ namespace radiotwin
     // Albumin
     double albumin_density = 0, albumin_kd_nM = 1, albumin_k_on = 0.01, albumin_kps = 0;
     // Dosimetry
-    double tissue_density = 1.04, bone_lesion_fraction = 0.5, marrow_absorbed_fraction = 0.1;
-    std::map<std::string, std::pair<double, double>> radiobiology; ///< key -> (alpha/beta, T_rep h)
+    double bone_lesion_fraction = 0.5, marrow_absorbed_fraction = 0.1;
     // Protocol and integration
-    std::vector<Injection> protocol;
+    InjectionProtocol injections;
     double duration_h = 1008, output_interval_h = 1, rtol = 1e-8, atol = 1e-12;
 
     CompartmentNetwork  net;
@@ -192,7 +187,4 @@ namespace radiotwin
     CoupledLesionIndices         coupled_indices;
   };
 
-  /// `radiotwin pbrpk FILE.prm`: the whole-body model on its own.
-  void declare_pbrpk_parameters(dealii::ParameterHandler &prm);
-  int  run_pbrpk(MPI_Comm comm, dealii::ParameterHandler &prm, const ParameterFile &file);
 } // namespace radiotwin

@@ -11,7 +11,7 @@
 #include <set>
 #include <sstream>
 
-#include "physics/units.h"
+#include "physics/base/units.h"
 
 namespace radiotwin
 {

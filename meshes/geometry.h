@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "coupling/parameter_file.h"
-#include "meshes/regions.h"
+#include "physics/base/parameter_file.h"
+#include "physics/regions.h"
 
 namespace radiotwin
 {

@@ -63,9 +63,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "coupling/input_error.h"
-#include "meshes/regions.h"
-#include "physics/units.h"
+#include "physics/base/input_error.h"
+#include "physics/regions.h"
+#include "physics/base/units.h"
 
 namespace radiotwin
 {

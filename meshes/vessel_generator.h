@@ -15,9 +15,9 @@
 #include <array>
 #include <string>
 
-#include "coupling/parameter_file.h"
+#include "physics/base/parameter_file.h"
 #include "meshes/vessel_network.h"
-#include "physics/units.h"
+#include "physics/base/units.h"
 
 namespace radiotwin
 {

@@ -27,9 +27,10 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "coupling/input_error.h"
-#include "physics/units.h"
-#include "postprocessing/output_files.h"
+#include "physics/base/csv_table.h"
+#include "physics/base/input_error.h"
+#include "physics/base/units.h"
+#include "physics/base/atomic_file.h"
 
 namespace radiotwin
 {
@@ -92,132 +93,7 @@ namespace radiotwin
 
     // ---------------------------------------------------------------- CSV parsing
 
-    struct CsvRow
-    {
-      unsigned int             line = 0;
-      std::vector<std::string> fields;
-    };
-
-    struct CsvTable
-    {
-      std::string              file;
-      std::vector<std::string> header;
-      std::vector<CsvRow>      rows;
-
-      int column(const std::string &name) const
-      {
-        for (unsigned int i = 0; i < header.size(); ++i)
-          if (header[i] == name)
-            return i;
-        return -1;
-      }
-
-      std::string where(const CsvRow &row) const
-      {
-        return file + ":" + std::to_string(row.line);
-      }
-    };
-
-    std::vector<std::string> split_csv_line(const std::string &line)
-    {
-      std::vector<std::string> fields;
-      std::string::size_type   begin = 0;
-      while (true)
-        {
-          const auto end = line.find(',', begin);
-          fields.push_back(trim(line.substr(begin, end - begin)));
-          if (end == std::string::npos)
-            break;
-          begin = end + 1;
-        }
-      return fields;
-    }
-
-    std::string join(const std::vector<std::string> &names)
-    {
-      std::string s;
-      for (const auto &n : names)
-        s += (s.empty() ? "" : ",") + n;
-      return s;
-    }
-
-    /// Read a CSV file: '#' and blank lines skipped, the first other line is the header.
-    /// Unknown columns are rejected, so that a misspelt optional column (or one in another
-    /// unit) is not silently replaced by its default.
-    CsvTable read_csv(const std::string &file, const std::vector<std::string> &required,
-                      const std::vector<std::string> &optional)
-    {
-      std::ifstream in(file);
-      if (!in)
-        throw InputError(file + ": cannot open vessel network file");
-
-      CsvTable     table;
-      table.file = file;
-      std::string  line;
-      unsigned int line_number = 0;
-      bool         have_header = false;
-      while (std::getline(in, line))
-        {
-          ++line_number;
-          const std::string text = trim(line);
-          if (text.empty() || text[0] == '#')
-            continue;
-          auto fields = split_csv_line(text);
-          if (!have_header)
-            {
-              have_header = true;
-              table.header = fields;
-              std::set<std::string> seen;
-              for (const auto &name : fields)
-                {
-                  const std::string where = file + ":" + std::to_string(line_number) + ": ";
-                  if (std::find(required.begin(), required.end(), name) == required.end() &&
-                      std::find(optional.begin(), optional.end(), name) == optional.end())
-                    throw InputError(where + "unknown column '" + name + "' (columns: " +
-                                     join(required) + "[," + join(optional) + "])");
-                  if (!seen.insert(name).second)
-                    throw InputError(where + "column '" + name + "' appears twice");
-                }
-              for (const auto &name : required)
-                if (seen.count(name) == 0)
-                  throw InputError(file + ":" + std::to_string(line_number) +
-                                   ": the header has no column '" + name + "' (required: " +
-                                   join(required) + ")");
-              continue;
-            }
-          if (fields.size() != table.header.size())
-            throw InputError(file + ":" + std::to_string(line_number) + ": expected " +
-                             std::to_string(table.header.size()) + " columns (" +
-                             join(table.header) + "), found " + std::to_string(fields.size()));
-          table.rows.push_back({line_number, std::move(fields)});
-        }
-      if (in.bad())
-        throw InputError(file + ": read error");
-      if (!have_header)
-        throw InputError(file + ": no header line (expected " + join(required) + ")");
-      return table;
-    }
-
-    /// A number in column `c`; the whole field must be consumed. Non-finite values are
-    /// rejected here, where the line is known, unless `allow_nan` (an unset optional value).
-    double parse_number(const CsvTable &t, const CsvRow &row, const int c,
-                        const bool allow_nan = false)
-    {
-      const std::string &text = row.fields[c];
-      if (allow_nan && text.empty())
-        return std::numeric_limits<double>::quiet_NaN();
-      const std::string prefix = t.where(row) + ": column '" + t.header[c] + "': '" + text + "'";
-      char             *end = nullptr;
-      const double x = std::strtod(text.c_str(), &end);
-      if (text.empty() || end != text.c_str() + text.size())
-        throw InputError(prefix + " is not a number");
-      if (std::isnan(x) && allow_nan)
-        return x;
-      if (!std::isfinite(x))
-        throw InputError(prefix + " is not a finite number");
-      return x;
-    }
-
+    /// A non-negative integer id in column `c`.
     long parse_id(const CsvTable &t, const CsvRow &row, const int c)
     {
       const std::string &text = row.fields[c];
@@ -698,7 +574,8 @@ namespace radiotwin
     network.segment_source = segments_file;
 
     const CsvTable nodes =
-      read_csv(nodes_file, {"id", "x_mm", "y_mm", "z_mm"}, {"boundary", "value"});
+      read_csv_table(nodes_file, {"id", "x_mm", "y_mm", "z_mm"}, {"boundary", "value"},
+                     nodes_file + ": cannot open vessel network file");
     const int c_id = nodes.column("id"), c_boundary = nodes.column("boundary"),
               c_value = nodes.column("value");
     if ((c_boundary < 0) != (c_value < 0))
@@ -717,7 +594,7 @@ namespace radiotwin
                            " (first on line " + std::to_string(it->second.second) + ")");
         Point<3> p;
         for (unsigned int d = 0; d < 3; ++d)
-          p[d] = parse_number(nodes, row, nodes.column(std::string(1, char('x' + d)) + "_mm")) *
+          p[d] = nodes.number(row, nodes.column(std::string(1, char('x' + d)) + "_mm")) *
                  units::mm;
         VesselBoundary b;
         if (c_boundary >= 0)
@@ -725,10 +602,10 @@ namespace radiotwin
             const std::string &kind = row.fields[c_boundary];
             if (kind == "pressure_mmHg")
               b = {VesselBoundary::Type::pressure,
-                   parse_number(nodes, row, c_value) * units::mmHg};
+                   nodes.number(row, c_value) * units::mmHg};
             else if (kind == "inflow_nL_per_min")
               b = {VesselBoundary::Type::inflow,
-                   parse_number(nodes, row, c_value) * units::nL_per_min};
+                   nodes.number(row, c_value) * units::nL_per_min};
             else if (kind != "none" && !kind.empty())
               throw InputError(nodes.where(row) + ": column 'boundary': '" + kind +
                                "' is not none, pressure_mmHg or inflow_nL_per_min");
@@ -739,8 +616,9 @@ namespace radiotwin
       }
 
     const CsvTable segments =
-      read_csv(segments_file, {"id", "node_a", "node_b", "radius_um"},
-               {"wall_Lp_cm_per_mmHg_s", "permeability_cm_per_s"});
+      read_csv_table(segments_file, {"id", "node_a", "node_b", "radius_um"},
+                     {"wall_Lp_cm_per_mmHg_s", "permeability_cm_per_s"},
+                     segments_file + ": cannot open vessel network file");
     const int c_sid = segments.column("id"), c_a = segments.column("node_a"),
               c_b = segments.column("node_b"), c_r = segments.column("radius_um"),
               c_lp = segments.column("wall_Lp_cm_per_mmHg_s"),
@@ -765,12 +643,12 @@ namespace radiotwin
                                " which is not in " + nodes_file);
             (c == c_a ? seg.node_a : seg.node_b) = found->second.first;
           }
-        seg.radius_m = parse_number(segments, row, c_r) * units::um;
+        seg.radius_m = segments.number(row, c_r) * units::um;
         // Empty or 'nan': the region's value.
         if (c_lp >= 0)
-          seg.wall_conductivity = parse_number(segments, row, c_lp, true) * units::cm_per_mmHg_s;
+          seg.wall_conductivity = segments.number(row, c_lp, true) * units::cm_per_mmHg_s;
         if (c_perm >= 0)
-          seg.permeability = parse_number(segments, row, c_perm, true) * cm_per_s;
+          seg.permeability = segments.number(row, c_perm, true) * cm_per_s;
         network.segments.push_back(seg);
         network.segment_ids.push_back(id);
       }

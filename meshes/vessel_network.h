@@ -1,4 +1,4 @@
-// RadioTwin: an explicit vessel network (physics-reference section 1): a graph of nodes (3D
+// RadioTwin: an explicit vessel network (docs/physics.md section 1): a graph of nodes (3D
 // points) and straight segments (radius, wall hydraulic conductivity, solute permeability),
 // replicated on every MPI rank. Network sizes of interest (10^2-10^5 segments) are small
 // next to the tissue mesh, so every rank holds all of it and solves the network flow itself.

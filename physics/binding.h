@@ -1,6 +1,6 @@
-// RadioTwin: receptor binding kinetics (physics-reference section 3), shared by the
+// RadioTwin: receptor binding kinetics (docs/physics.md section 3), shared by the
 // whole-body compartments and the tissue PDE. Pure functions; units as the caller's, e.g.
-// c [nmol/L], receptors [nmol/L or nmol], k_on [L/(nmol min)], k_off [1/min].
+// c [nmol L^-1], receptors [nmol/L or nmol], k_on [L/(nmol min)], k_off [1/min].
 #pragma once
 
 namespace radiotwin::physics

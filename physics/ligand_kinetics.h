@@ -1,4 +1,4 @@
-// RadioTwin: local radioligand kinetics at one point of tissue (physics-reference section 3),
+// RadioTwin: local radioligand kinetics at one point of tissue (docs/physics.md section 3),
 // the reaction part of the transport equations:
 //
 //   phi dc/dt = -(k_on c R_free - k_off b) + q_in c_p - q_out c   [-/+ lambda phi c]

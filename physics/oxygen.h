@@ -1,4 +1,4 @@
-// RadioTwin: oxygen in tissue and its radiobiological effect (physics-reference section 6).
+// RadioTwin: oxygen in tissue and its radiobiological effect (docs/physics.md section 6).
 // Pure functions; pO2 in mmHg throughout (the unit every oxygen datum is tabulated in).
 #pragma once
 

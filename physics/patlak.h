@@ -1,5 +1,5 @@
-// RadioTwin: transvascular solute flux in the Kedem-Katchalsky / Patlak form (physics-
-// reference section 3):
+// RadioTwin: transvascular solute flux in the Kedem-Katchalsky / Patlak form (docs/physics.md
+// section 3):
 //   J_s = J_v (1 - sigma_f) c_p + P S/V (c_p - c) Pe / (exp(Pe) - 1),
 //   Pe  = J_v (1 - sigma_f) / (P S/V).
 // Pure function; J_v [1/s], P S/V [1/s], concentrations in any one unit; J_s in that unit/s.

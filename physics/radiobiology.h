@@ -1,4 +1,4 @@
-// RadioTwin: radiobiology, physics-reference section 7. Pure functions.
+// RadioTwin: radiobiology, docs/physics.md section 7. Pure functions.
 #pragma once
 
 #include <cmath>

@@ -1,4 +1,4 @@
-// RadioTwin: radionuclide data (physics-reference section 7) and the conversions between
+// RadioTwin: radionuclide data (docs/physics.md section 7) and the conversions between
 // amount, activity and absorbed dose. 177Lu is the default.
 #pragma once
 

@@ -1,4 +1,4 @@
-// RadioTwin: interstitial fluid exchange, physics-reference section 2 (Baxter & Jain 1989).
+// RadioTwin: interstitial fluid exchange, docs/physics.md section 2 (Baxter & Jain 1989).
 //
 // Pure functions of numbers, in SI units (Pa, m, s): no mesh code here, so that the same
 // expressions serve the finite-element solver, the whole-body model and the unit tests.
@@ -60,7 +60,7 @@ namespace radiotwin::physics
     return (a * c.effective_pressure() + b * c.lymphatic_pressure) / (a + b);
   }
 
-  /// Closed form of physics-reference section 2: uniformly perfused isolated sphere of radius R
+  /// Closed form of docs/physics.md section 2: uniformly perfused isolated sphere of radius R
   /// [m] without lymphatics and with p(R) = p_out [Pa].
   struct BaxterJainSphere
   {

@@ -2,7 +2,7 @@
 
 #include <deal.II/base/exceptions.h>
 
-#include "physics/units.h"
+#include "physics/base/units.h"
 
 namespace radiotwin
 {
@@ -10,7 +10,7 @@ namespace radiotwin
 
   namespace
   {
-    /// Default values of physics-reference section 2, per region (mmHg, cm, s units).
+    /// Default values of docs/physics.md section 2, per region (mmHg, cm, s units).
     struct RegionDefaults
     {
       const char *K, *Lp, *SV, *sigma, *pv, *piv, *pii, *LpL, *pL;

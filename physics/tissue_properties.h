@@ -1,4 +1,4 @@
-// RadioTwin: region-wise interstitial-flow properties of tissue (physics-reference section 2),
+// RadioTwin: region-wise interstitial-flow properties of tissue (docs/physics.md section 2),
 // read from the "Tissue" section, converted to SI once, and looked up per material id.
 #pragma once
 
@@ -10,8 +10,8 @@
 #include <functional>
 #include <memory>
 
-#include "coupling/parameter_file.h"
-#include "meshes/regions.h"
+#include "physics/base/parameter_file.h"
+#include "physics/regions.h"
 #include "physics/starling.h"
 
 namespace radiotwin

@@ -3,7 +3,7 @@
 #include <deal.II/numerics/data_out.h>
 #include <deal.II/numerics/data_postprocessor.h>
 
-#include "physics/units.h"
+#include "physics/base/units.h"
 
 namespace radiotwin
 {

@@ -1,5 +1,5 @@
-// RadioTwin: files of a run's output folder. Every file a user or a script reads as a whole
-// (summary, CSV, .pvd record) is written atomically: to a temporary name, then renamed.
+// RadioTwin: the ParaView time-series records (.pvd) of a run's output folder, written
+// atomically (physics/base/atomic_file.h).
 #pragma once
 
 #include <mpi.h>
@@ -8,11 +8,10 @@
 #include <utility>
 #include <vector>
 
+#include "physics/base/atomic_file.h"
+
 namespace radiotwin
 {
-  /// Write @p content to @p path atomically (temporary file + rename). Throws on failure.
-  void write_file_atomically(const std::string &path, const std::string &content);
-
   /// The ParaView time-series record (.pvd) of one output stream: one entry per output time,
   /// rewritten atomically after each one so the record is always complete.
   class PvdRecord

@@ -4,7 +4,7 @@ Usage (headless; see README "Looking at results"):
     xvfb-run -a pvbatch postprocessing/render_darcy.py RESULTS_DIR [OUT_DIR]
 
 Writes OUT_DIR/ifp_midplane.png (IFP [mmHg] on the z = 0 plane) and
-OUT_DIR/velocity_midplane.png (|u| [um/s] with arrows), OUT_DIR defaulting to RESULTS_DIR.
+OUT_DIR/velocity_midplane.png (|u| [um s^-1] with arrows), OUT_DIR defaulting to RESULTS_DIR.
 With a vessel network (RESULTS_DIR/vessel_network.vtp), the vessels within 0.1 mm of the
 plane are drawn over both slices, and OUT_DIR/network_pressure.png shows the whole network
 coloured by blood pressure [mmHg].
@@ -59,7 +59,7 @@ arrows.ScaleFactor = 0.08 * (bounds[1] - bounds[0]) / max(u_max, 1e-30)
 arrow_display = Show(arrows, view)
 arrow_display.DiffuseColor = [0.85, 0.1, 0.1]
 ColorBy(arrow_display, None)
-save("velocity_um_per_s", "|u| [um/s]", "velocity_midplane.png", vector=True)
+save("velocity_um_per_s", "|u| [um s^-1]", "velocity_midplane.png", vector=True)
 print("wrote", os.path.join(out, "ifp_midplane.png"), "and", os.path.join(out, "velocity_midplane.png"))
 
 if network is not None:

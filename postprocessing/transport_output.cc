@@ -17,7 +17,7 @@ namespace radiotwin
     VectorType activity(y[0]), occupancy(y[0]);
     for (const auto i : transport.dof_handler().locally_owned_dofs())
       {
-        // hot ligand per tissue volume [nmol/L] -> MBq/mL
+        // hot ligand per tissue volume [nmol L^-1] -> MBq/mL
         activity(i) = (phi(i) * y[0](i) + y[2](i) + y[4](i)) * activity_MBq_per_nmol / 1000.0;
         occupancy(i) = R0(i) > 0 ? (y[2](i) + y[3](i)) / R0(i) : 0.0;
       }

@@ -8,7 +8,7 @@
 
 namespace radiotwin
 {
-  /// free/bound/internalised hot and cold [nmol/L], activity_MBq_per_mL, receptor_occupancy
+  /// free/bound/internalised hot and cold [nmol L^-1], activity_MBq_per_mL, receptor_occupancy
   /// and the `extra` fields (pO2, dose, BED).
   /// Returns the .pvtu name relative to @p directory. Collective.
   std::string write_transport_fields(const TransportSolver &transport, const dealii::Mapping<3> &mapping,

@@ -30,8 +30,8 @@
 #include <deal.II/meshworker/scratch_data.h>
 #include <deal.II/numerics/vector_tools.h>
 
-#include "coupling/input_error.h"
-#include "physics/units.h"
+#include "physics/base/input_error.h"
+#include "physics/base/units.h"
 #include "solvers/q1_direct_assembly.h"
 
 namespace radiotwin

@@ -1,4 +1,4 @@
-// RadioTwin: steady interstitial fluid flow, physics-reference section 2.
+// RadioTwin: steady interstitial fluid flow, docs/physics.md section 2.
 //
 //   -div(K grad p) = J_v - J_L (+ f),  J_v = Lp S/V (p_e - p),  J_L = LpL SL/V (p - p_L),
 //
@@ -23,7 +23,7 @@
 #include <array>
 #include <memory>
 
-#include "coupling/parameter_file.h"
+#include "physics/base/parameter_file.h"
 #include "physics/tissue_properties.h"
 #include "solvers/line_sources.h"
 

@@ -9,11 +9,12 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "coupling/input_error.h"
-#include "coupling/numeric_table.h"
+#include "physics/base/input_error.h"
+#include "physics/base/csv_table.h"
 #include "physics/oxygen.h"
 #include "physics/radiobiology.h"
-#include "physics/units.h"
+#include "physics/tissue_dosimetry.h"
+#include "physics/base/units.h"
 
 namespace radiotwin
 {
@@ -82,9 +83,6 @@ namespace radiotwin
   void DoseCalculator::declare_parameters(ParameterHandler &prm)
   {
     prm.enter_subsection("Dosimetry");
-    prm.declare_entry("Tissue density [g/mL]", "1.04", Patterns::Double(0.1, 5),
-                      "Mass density of soft tissue, for dose = energy / mass. Unit: g/mL. Range: "
-                      "0.1-5. 1.04-1.05.");
     prm.declare_entry("Energy deposition", "local", Patterns::Selection("local|dose point kernel"),
                       "'local': the electrons' energy stays where the decay happens (177Lu: mean "
                       "beta range 0.28 mm); 'dose point kernel': convolution with the radial "
@@ -112,32 +110,27 @@ namespace radiotwin
                       "mm. Range: 0-1000.");
     prm.declare_entry("DVH rows", "201", Patterns::Integer(2, 100000),
                       "Rows of dvh.csv and dvh_bed_hypoxia_adjusted.csv. Range: 2-100000.");
-    for (const Region r : all_regions)
-      {
-        prm.enter_subsection(region_name(r));
-        const bool host = r == Region::host;
-        prm.declare_entry("alpha/beta [Gy]", host ? "3" : "1.5", Patterns::Double(0.01, 1000),
-                          "Linear-quadratic alpha/beta ratio. Unit: Gy. Range: 0.01-1000. "
-                          "Prostate tumour 1.5 [S17]; host 3 (assumed, late-responding).");
-        prm.declare_entry("Repair half-time [h]", host ? "1.5" : "1.9", Patterns::Double(0.01, 100),
-                          "Sublethal damage repair half-time (mu = ln 2 / T_rep). Unit: h. Range: "
-                          "0.01-100. Prostate tumour 1.9 [S17]; host 1.5 (assumed).");
-        prm.declare_entry("alpha [1/Gy]", "0.15", Patterns::Double(1e-4, 10),
-                          "Radiosensitivity alpha, for the equivalent uniform dose "
-                          "EUD = -ln(mean exp(-alpha BED))/alpha. Unit: 1/Gy. Range: 1e-4-10. "
-                          "0.15 (assumed).");
-        prm.leave_subsection();
-      }
     prm.leave_subsection();
   }
 
   void DoseCalculator::parse_parameters(ParameterHandler &prm, const ParameterFile &file)
   {
-    Radionuclide nuclide;
-    nuclide.parse_parameters(prm);
-    energy_J = nuclide.electron_energy_keV * constants::joule_per_keV;
+    // The radionuclide, the density and the regions' radiobiology: the run's one set
+    // (physics/tissue_dosimetry.h), shared with the whole-body model.
+    TissueDosimetry tissue_dosimetry;
+    tissue_dosimetry.parse_parameters(prm, file);
+    energy_J          = tissue_dosimetry.radionuclide().electron_energy_keV * constants::joule_per_keV;
+    density_kg_per_m3 = tissue_dosimetry.density_kg_per_L() * 1e3;
+    for (const Region r : all_regions)
+      {
+        const TissueRadiobiology *rb = tissue_dosimetry.radiobiology(region_key(r));
+        if (rb == nullptr)
+          file.fail("Radiobiology/Tissues", "the meshed tumour's region '" + region_key(r) +
+                                               "' has no entry (needed for its BED)");
+        radiobiology[region_index(material_id(r))] = {rb->alpha_beta_Gy, rb->repair_half_time_h,
+                                                      rb->alpha_per_Gy};
+      }
     prm.enter_subsection("Dosimetry");
-    density_kg_per_m3 = prm.get_double("Tissue density [g/mL]") * 1e3;
     kernel_mode       = prm.get("Energy deposition") == "dose point kernel";
     cutoff_m          = prm.get_double("Kernel cut-off radius [mm]") * units::mm;
     const double tolerance = prm.get_double("Kernel normalisation tolerance");
@@ -146,15 +139,6 @@ namespace radiotwin
     target_bed_Gy   = prm.get_double("Target BED [Gy]");
     rim_thickness_m = prm.get_double("Rim thickness [mm]") * units::mm;
     dvh_rows        = prm.get_integer("DVH rows");
-    for (const Region r : all_regions)
-      {
-        prm.enter_subsection(region_name(r));
-        Radiobiology &b      = radiobiology[region_index(material_id(r))];
-        b.alpha_beta_Gy      = prm.get_double("alpha/beta [Gy]");
-        b.repair_half_time_h = prm.get_double("Repair half-time [h]");
-        b.alpha_per_Gy       = prm.get_double("alpha [1/Gy]");
-        prm.leave_subsection();
-      }
     prm.leave_subsection();
 
     prm.enter_subsection("Oxygen");
@@ -601,21 +585,20 @@ namespace radiotwin
         bed_cum.push_back(cumulative(bed_h_v, s.weight, max_bed_h, bins, comm));
         const double a = sums[8] / vol; // alpha of the set: volume-weighted mean, for the EUD
         Json         j;
-        j.set("volume_mL", vol / units::mL);
-        j.set("dose_mean_Gy", sums[1] / vol);
-        j.set("D50_Gy", dose_cum.back().quantile(0.5));
-        j.set("D90_Gy", dose_cum.back().quantile(0.9));
-        j.set("D98_Gy", dose_cum.back().quantile(0.98));
+        j["volume_mL"] = vol / units::mL;
+        j["dose_mean_Gy"] = sums[1] / vol;
+        j["D50_Gy"] = dose_cum.back().quantile(0.5);
+        j["D90_Gy"] = dose_cum.back().quantile(0.9);
+        j["D98_Gy"] = dose_cum.back().quantile(0.98);
         for (std::size_t x = 0; x < thresholds_Gy.size(); ++x)
-          j.set("V_dose_above_" + Utilities::to_string(thresholds_Gy[x]) + "Gy_fraction",
-                sums[9 + x] / vol);
-        j.set("bed_mean_Gy", sums[2] / vol);
-        j.set("bed_hypoxia_adjusted_mean_Gy", sums[3] / vol);
-        j.set("eud_Gy", -std::log(sums[4] / vol) / a);
-        j.set("eud_hypoxia_adjusted_Gy", -std::log(sums[5] / vol) / a);
-        j.set("fraction_bed_above_target", sums[6] / vol);
-        j.set("fraction_bed_hypoxia_adjusted_above_target", sums[7] / vol);
-        result.sets.set(s.key, j);
+          j["V_dose_above_" + Utilities::to_string(thresholds_Gy[x]) + "Gy_fraction"] = sums[9 + x] / vol;
+        j["bed_mean_Gy"] = sums[2] / vol;
+        j["bed_hypoxia_adjusted_mean_Gy"] = sums[3] / vol;
+        j["eud_Gy"] = -std::log(sums[4] / vol) / a;
+        j["eud_hypoxia_adjusted_Gy"] = -std::log(sums[5] / vol) / a;
+        j["fraction_bed_above_target"] = sums[6] / vol;
+        j["fraction_bed_hypoxia_adjusted_above_target"] = sums[7] / vol;
+        result.sets[s.key] = j;
       }
     dvh << "\n";
     dvh_bed << "\n";

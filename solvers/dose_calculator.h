@@ -1,5 +1,5 @@
 // RadioTwin: absorbed dose, dose rate and BED fields from the transport solver's activity
-// (physics-reference sections 6-7), accumulated pointwise (at every transport node) as the
+// (docs/physics.md sections 6-7), accumulated pointwise (at every transport node) as the
 // simulation runs, and their statistics per tissue set (DVH, D50/D90/D98, V(D > X), EUD).
 //
 // Energy deposition, per node i with activity concentration A_i [Bq/m^3]:
@@ -26,9 +26,9 @@
 #include <string>
 #include <vector>
 
-#include "coupling/parameter_file.h"
+#include "physics/base/parameter_file.h"
 #include "meshes/geometry.h"
-#include "postprocessing/json.h"
+#include "physics/base/json.h"
 #include "solvers/transport_solver.h"
 
 namespace radiotwin

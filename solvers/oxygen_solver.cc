@@ -20,8 +20,8 @@
 #include <iomanip>
 #include <sstream>
 
-#include "coupling/input_error.h"
-#include "physics/units.h"
+#include "physics/base/input_error.h"
+#include "physics/base/units.h"
 
 namespace radiotwin
 {
@@ -60,17 +60,17 @@ namespace radiotwin
   {
     prm.enter_subsection("Oxygen");
     prm.declare_entry("Enabled", "false", Patterns::Bool(),
-                      "Solve the steady tissue pO2 (physics-reference section 6) after the "
+                      "Solve the steady tissue pO2 (docs/physics.md section 6) after the "
                       "interstitial flow; needed for hypoxic fractions, the hypoxia-receptor "
                       "coupling and the hypoxia-adjusted BED.");
-    prm.declare_entry("Diffusivity D [cm^2/s]", "2e-5", Patterns::Double(1e-8, 1e-3),
+    prm.declare_entry("Diffusivity D [cm^2 s^-1]", "2e-5", Patterns::Double(1e-8, 1e-3),
                       "Oxygen diffusivity in tissue. Unit: cm^2/s. Range: 1e-8-1e-3. 2e-5 "
                       "(assumed, commonly used).");
     prm.declare_entry("Solubility alpha [mL O2 mL^-1 mmHg^-1]", "2.8e-5",
                       Patterns::Double(1e-7, 1e-3),
                       "Oxygen solubility in tissue: converts consumption [mL O2/(mL s)] to "
                       "[mmHg/s]. Unit: mL O2/(mL mmHg). Range: 1e-7-1e-3. 2.8e-5 [S13].");
-    prm.declare_entry("Vessel wall permeability [um/s]", "35", Patterns::Double(0, 1e6),
+    prm.declare_entry("Vessel wall permeability [um s^-1]", "35", Patterns::Double(0, 1e6),
                       "Oxygen permeability P_O2 of the microvascular wall: supply P_O2 S/V "
                       "(P_v - P) per tissue volume, or P_O2 2 pi r (P_v - P) per vessel length. "
                       "Unit: um/s. Range: 0-1e6. 35 (assumed: the wall is a minor resistance "
@@ -146,9 +146,9 @@ namespace radiotwin
   {
     prm.enter_subsection("Oxygen");
     enable                    = prm.get_bool("Enabled");
-    diffusivity_m2_per_s      = prm.get_double("Diffusivity D [cm^2/s]") * units::cm * units::cm;
+    diffusivity_m2_per_s      = prm.get_double("Diffusivity D [cm^2 s^-1]") * units::cm * units::cm;
     solubility_mL_per_mL_mmHg = prm.get_double("Solubility alpha [mL O2 mL^-1 mmHg^-1]");
-    wall_permeability_m_per_s = prm.get_double("Vessel wall permeability [um/s]") * units::um;
+    wall_permeability_m_per_s = prm.get_double("Vessel wall permeability [um s^-1]") * units::um;
     blood_inlet_mmHg          = prm.get_double("Blood pO2 [mmHg]");
     dirichlet_outer           = prm.get("Outer boundary condition") == "Dirichlet";
     outer_po2_mmHg            = prm.get_double("Outer boundary pO2 [mmHg]");

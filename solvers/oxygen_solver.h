@@ -1,4 +1,4 @@
-// RadioTwin: steady tissue oxygen (physics-reference section 6),
+// RadioTwin: steady tissue oxygen (docs/physics.md section 6),
 //
 //   -div(D grad P) + M0/alpha P/(P + K_m) = PS S/V (P_v - P) + line sources,
 //
@@ -24,7 +24,7 @@
 #include <memory>
 #include <vector>
 
-#include "coupling/parameter_file.h"
+#include "physics/base/parameter_file.h"
 #include "physics/oxygen.h"
 #include "physics/tissue_properties.h"
 #include "solvers/darcy_solver.h"

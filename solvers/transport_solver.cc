@@ -15,7 +15,7 @@
 #include <cmath>
 
 #include "physics/patlak.h"
-#include "physics/units.h"
+#include "physics/base/units.h"
 
 namespace radiotwin
 {
@@ -100,12 +100,12 @@ namespace radiotwin
     prm.enter_subsection("Transport");
     prm.declare_entry("Enabled", "false", Patterns::Bool(),
                       "Simulate radioligand transport and binding after the Darcy solve "
-                      "(physics-reference section 3).");
+                      "(docs/physics.md section 3).");
     for (const Region r : all_regions)
       {
         const auto d = region_defaults(r);
         prm.enter_subsection(region_name(r));
-        prm.declare_entry("Receptor density R0 [nmol/L]", d.R0, Patterns::Double(0, 1e5),
+        prm.declare_entry("Receptor density R0 [nmol L^-1]", d.R0, Patterns::Double(0, 1e5),
                           "Receptors per tissue volume. Unit: nmol/L. Range: 0-1e5. Tumour 57 "
                           "(19-266 across lesions).");
         prm.declare_entry("Interstitial fraction phi [-]", d.phi, Patterns::Double(0.01, 1),
@@ -156,7 +156,6 @@ namespace radiotwin
     prm.declare_entry("SUPG", "true", Patterns::Bool(),
                       "Streamline-upwind stabilisation of the convective term.");
     prm.leave_subsection();
-    Radionuclide::declare_parameters(prm);
   }
 
   void TransportSolver::parse_parameters(ParameterHandler &prm, const ParameterFile &file)
@@ -166,7 +165,7 @@ namespace radiotwin
       {
         prm.enter_subsection(region_name(r));
         RegionData &d   = region[region_index(material_id(r))];
-        d.receptors_nM  = prm.get_double("Receptor density R0 [nmol/L]");
+        d.receptors_nM  = prm.get_double("Receptor density R0 [nmol L^-1]");
         d.porosity      = prm.get_double("Interstitial fraction phi [-]");
         d.diffusivity   = prm.get_double("Diffusivity D [cm^2 s^-1]") * units::cm * units::cm;
         d.permeability  = prm.get_double("Vessel permeability P [cm s^-1]") * units::cm;

@@ -1,4 +1,4 @@
-// RadioTwin: radioligand transport in tissue (physics-reference section 3): free ligand
+// RadioTwin: radioligand transport in tissue (docs/physics.md section 3): free ligand
 // (hot, cold) carried by the Darcy velocity, diffusing, exchanged with plasma across the
 // vessel walls (Kedem-Katchalsky / Patlak) and drained by lymphatics; bound and internalised
 // ligand at every node. Design: docs/transport-design.md.
@@ -25,8 +25,8 @@
 #include <array>
 #include <memory>
 
-#include "coupling/parameter_file.h"
-#include "coupling/plasma_input.h"
+#include "physics/base/parameter_file.h"
+#include "physics/plasma_input.h"
 #include "physics/ligand_kinetics.h"
 #include "physics/radionuclide.h"
 #include "physics/tissue_properties.h"
@@ -47,7 +47,7 @@ namespace radiotwin
     void setup();
 
     /// Verification hooks: a source f(x, t) [nmol/(L s), per tissue volume] added to both
-    /// free-ligand equations, and an initial free concentration c0(x) [nmol/L] for both.
+    /// free-ligand equations, and an initial free concentration c0(x) [nmol L^-1] for both.
     void set_extra_source(std::shared_ptr<dealii::Function<3>> source);
     void set_initial_free(const dealii::Function<3> &c0);
     /// Smallest and largest value of each of the six fields (collective).
@@ -74,7 +74,7 @@ namespace radiotwin
     /// Lie-split: transport, then reaction with exchange. begin_coupled_step() does the
     /// transport (it does not depend on the plasma) and returns what left the tissue by
     /// lymph and outflow [nmol] per species; try_exchange() does the reaction and exchange
-    /// step for plasma held at c_p [nmol/L], from the same post-transport state each time
+    /// step for plasma held at c_p [nmol L^-1], from the same post-transport state each time
     /// it is called, and returns the uptake [nmol] and its derivative in c_p [nmol per
     /// nmol/L] (for the coupling's Newton iteration); finish_coupled_step() keeps the last
     /// try and returns the step's balance.
@@ -92,7 +92,7 @@ namespace radiotwin
     std::array<std::array<std::array<double, 2>, 3>, 3> region_content() const;
 
     const dealii::DoFHandler<3> &dof_handler() const { return dofs; }
-    /// Nodal fields [nmol/L]: 0 free hot, 1 free cold, 2 bound hot, 3 bound cold,
+    /// Nodal fields [nmol L^-1]: 0 free hot, 1 free cold, 2 bound hot, 3 bound cold,
     /// 4 internalised hot, 5 internalised cold (free per fluid, others per tissue volume).
     const std::array<VectorType, 6> &fields() const { return y; }
     /// The fields for a checkpoint, and to restore them at a restart (then call
@@ -145,7 +145,7 @@ namespace radiotwin
                       const dealii::Point<3> &x) const;
     void assemble_operator();
     void form_system(double dt_s);
-    /// Reaction and exchange at every node over dt with plasma held at c_p [nmol/L]; adds
+    /// Reaction and exchange at every node over dt with plasma held at c_p [nmol L^-1]; adds
     /// what was released and taken up [nmol] (and, with @p sensitivity, d uptake/d c_p).
     void react(double dt_s, const std::array<double, 2> &plasma_nM, ExchangeTry &uptake,
                std::array<double, 2> &released, bool sensitivity = false);

@@ -7,8 +7,14 @@
 #include <string>
 #include <vector>
 
-#include "coupling/parameter_file.h"
-#include "coupling/simulator.h"
+#include "physics/base/parameter_file.h"
+#include "coupling/app/simulator.h"
+#include "coupling/app/parts/body_coupling_part.h"
+#include "coupling/app/parts/darcy_part.h"
+#include "coupling/app/parts/dose_part.h"
+#include "coupling/app/parts/oxygen_part.h"
+#include "coupling/app/parts/transport_part.h"
+#include "coupling/app/parts/vessel_part.h"
 
 inline std::unique_ptr<radiotwin::Simulator> run_simulator(const std::string &config,
                                                            const std::vector<std::string> &overrides)

@@ -15,7 +15,8 @@
 #   corrupt    newest checkpoint damaged (a flipped byte; then truncated): reported, the
 #              previous one is used, results identical; all damaged: exit 1 with one
 #              message; changed parameters at resume: exit 1; a checkpoint whose mesh differs
-#              from the parameters' mesh: exit 1 before the first solve.
+#              from the parameters' mesh: exit 1 before the first solve; a part's state of
+#              another version, and a checkpoint of an older format: exit 1 with one message.
 set -uo pipefail
 mode=$1; shift
 exe=build/radiotwin; work=/tmp/radiotwin_restart_test
@@ -156,6 +157,8 @@ case "$mode" in
     cp -r "$dir" "$work/corrupt_all"
     cp -r "$dir" "$work/changed_parameters"
     cp -r "$dir" "$work/changed_mesh"
+    cp -r "$dir" "$work/old_part_state"
+    cp -r "$dir" "$work/old_format"
     # One flipped byte in the middle of the nodal data.
     python3 - "$newest/mesh_fixed.data" << 'PY'
 import sys
@@ -203,6 +206,30 @@ PY
       ! grep -q "Darcy: converged" "$dir.resume.log" &&
       ok "changed mesh: exit 1 before the Darcy solve, '$msg'" ||
       fail "changed mesh: exit $rc, '$msg' (cells '$cells')"
+    # A checkpoint whose transport state has another layout version (written by another
+    # RadioTwin): refused with one message naming the part, before the Darcy solve.
+    dir=$work/old_part_state
+    for c in "$dir"/checkpoints/step_*; do
+      python3 - "$c/checkpoint.json" << 'PY'
+import json, sys
+p = sys.argv[1]; m = json.load(open(p)); m["parts"]["transport"] = 0
+open(p, "w").write(json.dumps(m, indent=2))
+PY
+    done
+    resume 1 "$dir"; rc=$?
+    msg=$(grep "radiotwin: error" "$dir.resume.log")
+    [ $rc -eq 1 ] && echo "$msg" | grep -q "holds version 0 of the state of part 'transport', this RadioTwin reads version 1" &&
+      ! grep -q "Darcy: converged" "$dir.resume.log" &&
+      ok "old part state: exit 1, '$msg'" || fail "old part state: exit $rc, '$msg'"
+    # A checkpoint of the format before the model parts: refused, naming the format.
+    dir=$work/old_format
+    for c in "$dir"/checkpoints/step_*; do
+      sed -i 's/"radiotwin checkpoint 2"/"radiotwin checkpoint 1"/' "$c/checkpoint.json"
+    done
+    resume 1 "$dir"; rc=$?
+    msg=$(grep "radiotwin: error" "$dir.resume.log")
+    [ $rc -eq 1 ] && echo "$msg" | grep -q "written in the format 'radiotwin checkpoint 1'" &&
+      ok "old format: exit 1, '$msg'" || fail "old format: exit $rc, '$msg'"
     # No checkpoint at all.
     mkdir -p "$work/empty"
     resume 1 "$work/empty"; rc=$?

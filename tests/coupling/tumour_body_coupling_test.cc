@@ -1,4 +1,4 @@
-// Two-way coupling of the meshed tumour and the whole-body model (issue 5, physics-reference
+// Two-way coupling of the meshed tumour and the whole-body model (issue 5, docs/physics.md
 // section 5): conservation of the coupled system over 14 days, the tumour sink's direction,
 // the well-mixed limit against the same lesion as a whole-body compartment, and first-order
 // convergence of the coupled curves in the time step.
@@ -7,7 +7,8 @@
 #include "../run_simulator.h"
 
 #include "coupling/whole_body_model.h"
-#include "physics/units.h"
+#include "coupling/app/pbrpk.h"
+#include "physics/base/units.h"
 
 #include <cmath>
 
@@ -44,14 +45,14 @@ BOOST_AUTO_TEST_CASE(coupled_system_conserves_over_14_days)
   const auto sim = run_coupled({"Geometry/Global refinements=1", "Coupling/Represented lesion volume [mL]=200",
                                 "Transport/Time stepping/Maximum time step [min]=120",
                                 "Output/Directory=coupling_conservation"});
-  const auto &c = sim->tumour_body_coupling();
+  const auto &c = sim->part<BodyCouplingPart>()->coupling();
   BOOST_TEST(c.enabled());
   BOOST_TEST(c.records().times_h.back() == 336.0);
   const auto [total, hot] = c.conservation_defects();
   BOOST_TEST_MESSAGE("conservation defects: total " << total << ", hot + decayed " << hot);
   BOOST_TEST(total < 1e-6);
   BOOST_TEST(hot < 1e-6);
-  BOOST_TEST(sim->transport_balance_defect() < 1e-8);
+  BOOST_TEST(sim->part<TransportPart>()->worst_balance_defect() < 1e-8);
   // The lesion took up a visible share: more than 1 % of the injected activity at 24 h.
   const double ia_nmol = c.model().injected_hot_nmol();
   BOOST_TEST(c.tissue_hot_nmol("MeshedLesion", record_at(c, 24)) > 0.01 * ia_nmol * std::exp(-c.model().decay_constant_per_min() * 1440));
@@ -63,13 +64,13 @@ BOOST_AUTO_TEST_CASE(tumour_sink_lowers_kidney_and_plasma)
 {
   // The same meshed lesion standing for 1 mL and for 1 L: the larger burden takes ligand
   // from the plasma, so the kidney holds less at 24 h and the lesion's own concentration
-  // (activity per volume) is lower (physics-reference section 5).
+  // (activity per volume) is lower (docs/physics.md section 5).
   auto at_24h = [](const std::string &volume_mL) {
     const auto sim = run_coupled({"Coupling/Represented lesion volume [mL]=" + volume_mL,
                                   "Transport/Time stepping/End time [h]=24",
                                   "Transport/Time stepping/Output times [h]=24",
                                   "Output/Directory=coupling_sink_" + volume_mL});
-    const auto &c = sim->tumour_body_coupling();
+    const auto &c = sim->part<BodyCouplingPart>()->coupling();
     const std::size_t k = record_at(c, 24);
     return std::array<double, 2>{{c.tissue_hot_nmol("kidney", k),
                                   c.tissue_hot_nmol("MeshedLesion", k) / c.represented_volume_L()}};
@@ -115,7 +116,7 @@ BOOST_AUTO_TEST_CASE(well_mixed_lesion_matches_whole_body_compartment)
   // exchange the PDE stays uniform, so the two differ only by the coupled time stepping
   // (steps of 2 min growing to 10 min) against CVODE at 1e-8.
   const auto sim = well_mixed_coupled(2.0, 48, "1, 4, 24, 48", "10");
-  const auto &c  = sim->tumour_body_coupling();
+  const auto &c  = sim->part<BodyCouplingPart>()->coupling();
 
   dealii::ParameterHandler prm;
   declare_pbrpk_parameters(prm);
@@ -162,7 +163,7 @@ BOOST_AUTO_TEST_CASE(coupled_curves_converge_at_first_order_in_time)
   for (const double dt : {32.0, 16.0, 8.0, 4.0})
     {
       const auto  sim = well_mixed_coupled(dt, 24, "4, 24");
-      const auto &c   = sim->tumour_body_coupling();
+      const auto &c   = sim->part<BodyCouplingPart>()->coupling();
       std::array<double, 6> v{};
       unsigned int          i = 0;
       for (const double t_h : {4.0, 24.0})

@@ -1,14 +1,15 @@
-// Whole-body PBRPK model (physics-reference sections 4, 5, 7 and Appendix A): conservation,
+// Whole-body PBRPK model (docs/physics.md sections 4, 5, 7 and Appendix A): conservation,
 // closed-form reductions of the compartment network, linearity, saturation, the tumour sink,
 // BED against its closed form, and the published model's reference numbers.
 #define BOOST_TEST_MODULE whole_body
 #include "../test_main.h"
 
 #include "coupling/compartment_network.h"
-#include "coupling/parameter_file.h"
+#include "physics/base/parameter_file.h"
 #include "coupling/whole_body_model.h"
+#include "coupling/app/pbrpk.h"
 #include "physics/radiobiology.h"
-#include "postprocessing/json.h"
+#include "physics/base/json.h"
 
 #include <cmath>
 
@@ -164,9 +165,9 @@ BOOST_AUTO_TEST_CASE(bed_against_lea_catcheside_closed_form)
 BOOST_AUTO_TEST_CASE(linearity_without_receptors)
 {
   const std::vector<std::string> no_receptors = {
-    "Whole body/Receptor densities/Kidney [nmol/L]=0", "Whole body/Receptor densities/Salivary glands [nmol/L]=0",
-    "Whole body/Receptor densities/Prostate [nmol/L]=0", "Whole body/Receptor densities/Liver [nmol/L]=0",
-    "Whole body/Receptor densities/Spleen [nmol/L]=0", "Whole body/Receptor densities/GI [nmol/L]=0",
+    "Whole body/Receptor densities/Kidney [nmol L^-1]=0", "Whole body/Receptor densities/Salivary glands [nmol L^-1]=0",
+    "Whole body/Receptor densities/Prostate [nmol L^-1]=0", "Whole body/Receptor densities/Liver [nmol L^-1]=0",
+    "Whole body/Receptor densities/Spleen [nmol L^-1]=0", "Whole body/Receptor densities/GI [nmol L^-1]=0",
     "Whole body/Lesions/Lesions=T: 0.1, 0, 0.5, 0.6, 1.5e-4", "Whole body/Integration/Duration [h]=168",
     "Whole body/Integration/Output interval [h]=4"};
   auto single = no_receptors, twice = no_receptors;
@@ -268,7 +269,7 @@ BOOST_AUTO_TEST_CASE(albumin_binding_keeps_ligand_in_plasma)
   // switching it on keeps more activity in blood, slows urinary excretion, and conserves mass.
   const std::vector<std::string> common = {"Whole body/Integration/Duration [h]=24"};
   auto with = common;
-  with.push_back("Whole body/Albumin/Albumin binding site density [nmol/L]=500");
+  with.push_back("Whole body/Albumin/Albumin binding site density [nmol L^-1]=500");
   const WholeBodyModel off = make(common), on = make(with);
   const auto y_off = off.run().states.back(), y_on = on.run().states.back();
   BOOST_TEST(activity(on, "blood", y_on) > 2 * activity(off, "blood", y_off));
@@ -282,7 +283,7 @@ BOOST_AUTO_TEST_CASE(patient_covariates)
   // Height gives the body surface area (DuBois); a larger GFR clears the blood faster.
   const WholeBodyModel base = make({"Whole body/Integration/Duration [h]=4"});
   const WholeBodyModel fast = make({"Whole body/Integration/Duration [h]=4",
-                                    "Whole body/Patient/GFR [L/min]=0.15"});
+                                    "Whole body/Patient/GFR [L min^-1]=0.15"});
   BOOST_TEST(activity(fast, "urine", fast.run().states.back()) >
              1.3 * activity(base, "urine", base.run().states.back()));
   const WholeBodyModel tall = make({"Whole body/Integration/Duration [h]=4",
@@ -305,7 +306,7 @@ BOOST_AUTO_TEST_CASE(end_of_run_and_normalisation)
   BOOST_TEST(r.times_h.size() == 4u); // 0, 4, 8, 10.5
   const Json summary = m.write_outputs(r, ".");
   const std::string text = summary.dump();
-  BOOST_TEST(text.find("\"injected_hot_nmol\": 10.18,") != std::string::npos);
+  BOOST_TEST(text.find("\"injected_hot_nmol\":10.18,") != std::string::npos);
   BOOST_TEST(text.find("injections_after_end_of_run_nmol_hot") != std::string::npos);
-  BOOST_TEST(text.find("\"duration_h\": 10.5,") != std::string::npos);
+  BOOST_TEST(text.find("\"duration_h\":10.5,") != std::string::npos);
 }

@@ -9,9 +9,9 @@
 #include <deal.II/fe/fe_values.h>
 #include <deal.II/fe/mapping_q.h>
 
-#include "coupling/parameter_file.h"
+#include "physics/base/parameter_file.h"
 #include "meshes/geometry.h"
-#include "physics/units.h"
+#include "physics/base/units.h"
 
 using namespace radiotwin;
 using namespace dealii;

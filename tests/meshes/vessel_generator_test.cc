@@ -10,10 +10,10 @@
 #include <limits>
 #include <numeric>
 
-#include "coupling/input_error.h"
-#include "meshes/regions.h"
+#include "physics/base/input_error.h"
+#include "physics/regions.h"
 #include "meshes/vessel_generator.h"
-#include "physics/units.h"
+#include "physics/base/units.h"
 
 using namespace radiotwin;
 using namespace dealii;

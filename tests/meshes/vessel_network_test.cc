@@ -19,9 +19,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "coupling/input_error.h"
+#include "physics/base/input_error.h"
 #include "meshes/vessel_network.h"
-#include "physics/units.h"
+#include "physics/base/units.h"
 
 using namespace radiotwin;
 using namespace dealii;

@@ -4,14 +4,14 @@
 #include "../test_main.h"
 
 #include "physics/starling.h"
-#include "physics/units.h"
+#include "physics/base/units.h"
 
 using namespace radiotwin;
 namespace tt = boost::test_tools;
 
 namespace
 {
-  /// Tumour parameters of physics-reference section 2, in SI.
+  /// Tumour parameters of docs/physics.md section 2, in SI.
   physics::StarlingCoefficients tumour()
   {
     physics::StarlingCoefficients c;

@@ -15,8 +15,14 @@
 #include <fstream>
 #include <regex>
 
-#include "coupling/parameter_file.h"
-#include "coupling/simulator.h"
+#include "physics/base/parameter_file.h"
+#include "coupling/app/simulator.h"
+#include "coupling/app/parts/body_coupling_part.h"
+#include "coupling/app/parts/darcy_part.h"
+#include "coupling/app/parts/dose_part.h"
+#include "coupling/app/parts/oxygen_part.h"
+#include "coupling/app/parts/transport_part.h"
+#include "coupling/app/parts/vessel_part.h"
 #include "postprocessing/output_files.h"
 
 using namespace radiotwin;
@@ -44,7 +50,7 @@ BOOST_AUTO_TEST_CASE(run_folder_opens_in_paraview)
   Simulator sim(MPI_COMM_WORLD, prm, file);
   sim.run();
   // Fluid balance with host lymphatics and a Dirichlet boundary: J_v - J_L = outflow.
-  const auto &d = sim.darcy_diagnostics();
+  const auto &d = sim.part<DarcyPart>()->diagnostics();
   BOOST_TEST(d.lymphatic_drainage > 0.5 * d.vessel_leakage);
   BOOST_TEST(d.balance_defect() < 1e-6);
   MPI_Barrier(MPI_COMM_WORLD);
@@ -110,7 +116,7 @@ BOOST_AUTO_TEST_CASE(no_flux_boundary_balance)
              "Output/Write VTU=false"});
   Simulator sim(MPI_COMM_WORLD, prm, file);
   sim.run();
-  const auto &d = sim.darcy_diagnostics();
+  const auto &d = sim.part<DarcyPart>()->diagnostics();
   BOOST_TEST(d.vessel_leakage > 0);
   BOOST_TEST(std::abs(d.vessel_leakage - d.lymphatic_drainage) < 1e-6 * d.vessel_leakage);
   BOOST_TEST(std::abs(d.outflow_consistent) < 1e-6 * d.vessel_leakage);

@@ -5,7 +5,7 @@
 #include <deal.II/distributed/tria.h>
 #include <deal.II/grid/grid_generator.h>
 
-#include "meshes/regions.h"
+#include "physics/regions.h"
 #include "meshes/vessel_network.h"
 
 /// Cylinder of radius R and half-length L along x, all tumour, refined `refinements` times.

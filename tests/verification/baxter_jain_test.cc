@@ -1,5 +1,5 @@
 // The shipped verification case configs/verification/baxter_jain_sphere.prm against the
-// Baxter-Jain closed form (physics-reference section 2): IFP relative L2 error below 1% at
+// Baxter-Jain closed form (docs/physics.md section 2): IFP relative L2 error below 1% at
 // the shipped refinement and decreasing under refinement; rim velocity; fluid balance.
 #define BOOST_TEST_MODULE baxter_jain
 #include "../test_main.h"
@@ -7,9 +7,15 @@
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/fe/fe_values.h>
 
-#include "coupling/parameter_file.h"
-#include "coupling/simulator.h"
-#include "physics/units.h"
+#include "physics/base/parameter_file.h"
+#include "coupling/app/simulator.h"
+#include "coupling/app/parts/body_coupling_part.h"
+#include "coupling/app/parts/darcy_part.h"
+#include "coupling/app/parts/dose_part.h"
+#include "coupling/app/parts/oxygen_part.h"
+#include "coupling/app/parts/transport_part.h"
+#include "coupling/app/parts/vessel_part.h"
+#include "physics/base/units.h"
 
 using namespace radiotwin;
 using namespace dealii;
@@ -42,7 +48,7 @@ namespace
     BOOST_TEST(exact.alpha < 36.9);
 
     // ||p_h - p|| / ||p|| with a 5-point Gauss rule per direction.
-    const auto &darcy = sim.darcy();
+    const auto &darcy = sim.part<DarcyPart>()->solver();
     FEValues<3> fev(darcy.mapping(), darcy.dof_handler().get_fe(), QGauss<3>(5),
                     update_values | update_quadrature_points | update_JxW_values);
     std::vector<double> p(fev.n_quadrature_points);
@@ -62,7 +68,7 @@ namespace
     err2  = Utilities::MPI::sum(err2, MPI_COMM_WORLD);
     norm2 = Utilities::MPI::sum(norm2, MPI_COMM_WORLD);
 
-    const auto &d = sim.darcy_diagnostics();
+    const auto &d = sim.part<DarcyPart>()->diagnostics();
     const double u = exact.rim_velocity();
     Result r;
     r.ifp_error                   = std::sqrt(err2 / norm2);

@@ -7,9 +7,9 @@
 #include <deal.II/base/function.h>
 #include <deal.II/base/timer.h>
 
-#include "coupling/parameter_file.h"
+#include "physics/base/parameter_file.h"
 #include "meshes/geometry.h"
-#include "physics/units.h"
+#include "physics/base/units.h"
 #include "solvers/darcy_solver.h"
 #include "tests/verification/solver_fixture.h"
 

@@ -1,4 +1,4 @@
-// Absorbed dose and BED fields (physics-reference sections 6-7) against closed forms:
+// Absorbed dose and BED fields (docs/physics.md sections 6-7) against closed forms:
 //   - uniform activity decaying in a sphere: the interior dose A0 E/rho (1 - e^-lambda T)/lambda,
 //     by local deposition and by the kernel convolution (which must return the local value
 //     away from the edges), with the emitted energy deposited to round-off;
@@ -16,10 +16,11 @@
 #include <cmath>
 #include <fstream>
 
-#include "coupling/input_error.h"
+#include "physics/base/input_error.h"
 #include "physics/oxygen.h"
 #include "physics/radiobiology.h"
-#include "physics/units.h"
+#include "physics/tissue_dosimetry.h"
+#include "physics/base/units.h"
 #include "solvers/darcy_solver.h"
 #include "solvers/dose_calculator.h"
 #include "solvers/oxygen_solver.h"
@@ -48,6 +49,7 @@ namespace
       : fixture("subsection Transport\n set Enabled = true\nend\n"
                 "subsection Dosimetry\n" + dosimetry + "end\n",
                 [](ParameterHandler &prm) {
+                  TissueDosimetry::declare_parameters(prm);
                   TransportSolver::declare_parameters(prm);
                   OxygenSolver::declare_parameters(prm);
                   DoseCalculator::declare_parameters(prm);

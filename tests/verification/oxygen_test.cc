@@ -1,4 +1,4 @@
-// Oxygen (physics-reference section 6): a manufactured solution of the nonlinear
+// Oxygen (docs/physics.md section 6): a manufactured solution of the nonlinear
 // (Michaelis-Menten) problem with asserted rates, the Krogh cylinder against its closed
 // form, and the oxygen balance of blood whose pO2 falls along a vessel.
 #define BOOST_TEST_MODULE oxygen
@@ -9,13 +9,13 @@
 #include <deal.II/base/timer.h>
 #include <deal.II/grid/grid_generator.h>
 
-#include "coupling/parameter_file.h"
+#include "physics/base/parameter_file.h"
 #include "meshes/geometry.h"
 #include "physics/oxygen.h"
-#include "physics/units.h"
+#include "physics/base/units.h"
 #include "postprocessing/line_profile.h"
 #include "solvers/darcy_solver.h"
-#include "solvers/network_flow.h"
+#include "coupling/vessel_tissue_coupling.h"
 #include "solvers/oxygen_solver.h"
 #include "tests/verification/solver_fixture.h"
 
@@ -82,7 +82,7 @@ namespace
       "\nend\n"
       "subsection Tissue\n subsection Tumour\n" + region_sv + " end\n subsection Host\n" +
       region_sv + " end\nend\n"
-      "subsection Oxygen\n set Enabled = true\n set Diffusivity D [cm^2/s] = 1e-3\n"
+      "subsection Oxygen\n set Enabled = true\n set Diffusivity D [cm^2 s^-1] = 1e-3\n"
       " set Blood pO2 [mmHg] = 40\n subsection Tumour\n" + region_o2 + " end\n subsection Host\n" +
       region_o2 + " end\n subsection Solver\n  set Newton tolerance = 1e-12\n end\nend\n";
     testing::SolverFixture f(text, OxygenSolver::declare_parameters);
@@ -143,13 +143,13 @@ namespace
   Krogh krogh(const unsigned int refinements, const bool flowing = false)
   {
     const double R = 100e-6, half_length = 100e-6, r_w = 4e-6;
-    const double M0 = 6.1e-5, D_cm2 = 2e-5, P_O2 = 1e-2; // [mL/(mL s)], [cm^2/s], [m/s]
+    const double M0 = 6.1e-5, D_cm2 = 2e-5, P_O2 = 1e-2; // [mL/(mL s)], [cm^2 s^-1], [m/s]
     testing::SolverFixture f(
       "subsection Vessel network\n set Vessel representation = line sources\n"
            " set Viscosity model = constant\n set Line source sample spacing [um] = 2\n"
            " set Coupling tolerance = 1e-12\nend\n"
            "subsection Oxygen\n set Enabled = true\n set Blood pO2 [mmHg] = 100\n"
-           " set Vessel wall permeability [um/s] = " + std::to_string(P_O2 / units::um) + "\n"
+           " set Vessel wall permeability [um s^-1] = " + std::to_string(P_O2 / units::um) + "\n"
            " set Intravascular pO2 = " + std::string(flowing ? "falls along flow" : "constant") +
            "\n subsection Tumour\n  set Maximum consumption M0 [mL O2 mL^-1 s^-1] = " +
            Utilities::to_string(M0) + "\n  set Michaelis constant K_m [mmHg] = 0\n end\n"

@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "coupling/parameter_file.h"
+#include "physics/base/parameter_file.h"
 #include "meshes/geometry.h"
 #include "physics/tissue_properties.h"
 #include "solvers/darcy_solver.h"

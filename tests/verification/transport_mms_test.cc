@@ -10,10 +10,11 @@
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/fe/fe_values.h>
 
-#include "coupling/parameter_file.h"
-#include "coupling/plasma_input.h"
+#include "physics/base/parameter_file.h"
+#include "physics/plasma_input.h"
+#include "physics/tissue_dosimetry.h"
 #include "meshes/geometry.h"
-#include "physics/units.h"
+#include "physics/base/units.h"
 #include "solvers/transport_solver.h"
 #include "tests/verification/solver_fixture.h"
 
@@ -57,7 +58,7 @@ namespace
       " set Global refinements = " + std::to_string(level) + "\nend\n"
       "subsection Tissue\n subsection Tumour\n"
       "  set Vessel wall hydraulic conductivity Lp [cm mmHg^-1 s^-1] = 0\n end\nend\n"
-      "subsection Transport\n subsection Tumour\n  set Receptor density R0 [nmol/L] = 0\n"
+      "subsection Transport\n subsection Tumour\n  set Receptor density R0 [nmol L^-1] = 0\n"
       "  set Interstitial fraction phi [-] = 0.38\n  set Diffusivity D [cm^2 s^-1] = 1.5e-6\n"
       "  set Vessel permeability P [cm s^-1] = 2e-5\n end\n"
       " subsection Time stepping\n  set Theta [-] = 0.5\n end\nend\n"
@@ -66,6 +67,7 @@ namespace
       " set Hot curve A1 [nM], a1 [h^-1], A2 [nM], a2 [h^-1] = 5, 0, 0, 0\n"
       " set Cold curve A1 [nM], a1 [h^-1], A2 [nM], a2 [h^-1] = 5, 0, 0, 0\nend\n";
     testing::SolverFixture f(text, [](ParameterHandler &prm) {
+      TissueDosimetry::declare_parameters(prm);
       TransportSolver::declare_parameters(prm);
       PlasmaInput::declare_parameters(prm);
     });

@@ -6,9 +6,9 @@
 #include "../run_simulator.h"
 
 #include "coupling/compartment_network.h"
-#include "coupling/parameter_file.h"
-#include "coupling/simulator.h"
-#include "physics/units.h"
+#include "physics/base/parameter_file.h"
+#include "coupling/app/simulator.h"
+#include "physics/base/units.h"
 
 using namespace radiotwin;
 
@@ -26,17 +26,17 @@ BOOST_AUTO_TEST_CASE(balance_every_step_with_flow_and_lymphatics)
                         "Transport/Time stepping/Output times [h]=2",
                         "Geometry/Global refinements=2", "Output/Directory=transport_balance",
                         "Output/Write VTU=false"});
-  BOOST_TEST(sim->transport_balance_defect() < 1e-8);
+  BOOST_TEST(sim->part<TransportPart>()->worst_balance_defect() < 1e-8);
   // Positivity (issue 3, point 6): no concentration below -1e-8 of its maximum.
-  for (const auto &[lo, hi] : sim->transport()->field_ranges())
+  for (const auto &[lo, hi] : sim->part<TransportPart>()->solver().field_ranges())
     BOOST_TEST(lo >= -1e-8 * std::max(hi, 1e-300));
-  const auto content = sim->transport()->region_content();
+  const auto content = sim->part<TransportPart>()->solver().region_content();
   BOOST_TEST(content[0][1][0] > 0); // tumour receptors hold hot ligand after 2 h
 }
 
 namespace
 {
-  /// Tumour content per tissue volume [nmol/L] (free per fluid) after 2 h of constant plasma
+  /// Tumour content per tissue volume [nmol L^-1] (free per fluid) after 2 h of constant plasma
   /// concentration in a well-mixed, flow-free tumour, with steps of dt [s].
   std::array<double, 3> well_mixed(const double dt_s, const std::string &theta, double &volume_L,
                                    const std::vector<std::string> &extra = {})
@@ -59,10 +59,10 @@ namespace
                           "Output/Directory=transport_well_mixed", "Output/Write VTU=false"};
     overrides.insert(overrides.end(), extra.begin(), extra.end());
     const auto sim = run(source_path("configs/verification/baxter_jain_sphere.prm"), overrides);
-    volume_L = sim->darcy_diagnostics().volume[0] * 1000;
-    for (const auto &[lo, hi] : sim->transport()->field_ranges()) // positivity
+    volume_L = sim->part<DarcyPart>()->diagnostics().volume[0] * 1000;
+    for (const auto &[lo, hi] : sim->part<TransportPart>()->solver().field_ranges()) // positivity
       BOOST_TEST(lo >= -1e-8 * std::max(hi, 1e-300));
-    const auto c = sim->transport()->region_content()[0];
+    const auto c = sim->part<TransportPart>()->solver().region_content()[0];
     return {{(c[0][0] + c[0][1]) / (0.38 * volume_L), (c[1][0] + c[1][1]) / volume_L,
              (c[2][0] + c[2][1]) / volume_L}};
   }

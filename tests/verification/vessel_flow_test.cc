@@ -10,11 +10,11 @@
 
 #include "../run_simulator.h"
 #include "axial_vessel.h"
-#include "coupling/parameter_file.h"
-#include "physics/units.h"
+#include "physics/base/parameter_file.h"
+#include "physics/base/units.h"
 #include "postprocessing/line_profile.h"
 #include "solvers/darcy_solver.h"
-#include "solvers/network_flow.h"
+#include "coupling/vessel_tissue_coupling.h"
 #include "tests/verification/solver_fixture.h"
 
 using namespace radiotwin;
@@ -209,7 +209,7 @@ BOOST_AUTO_TEST_CASE(coupled_flow_conserves_fluid)
     {"Geometry/Global refinements=2", "Geometry/Rim refinements=1",
      "Vessel network/Generator/Target rim vessel length density [mm^-2]=10",
      "Output/Directory=vessel_flow_test_conservation", "Output/Write VTU=false"});
-  const auto &b = sim->vessels().diagnostics();
+  const auto &b = sim->part<VesselPart>()->coupling().diagnostics();
   BOOST_TEST_MESSAGE("inflow " << b.inflow / units::nL_per_min << " nL/min, outflow "
                                << b.outflow / units::nL_per_min << ", leakage "
                                << b.network_leakage / units::nL_per_min << ", tissue "
@@ -219,8 +219,8 @@ BOOST_AUTO_TEST_CASE(coupled_flow_conserves_fluid)
   BOOST_TEST(b.network_leakage > 0);
   BOOST_TEST(b.network_defect() < 1e-8);
   BOOST_TEST(b.exchange_defect() < 1e-8);
-  BOOST_TEST(sim->darcy_diagnostics().balance_defect() < 1e-8);
-  BOOST_TEST(sim->darcy_diagnostics().line_source_leakage == b.tissue_source, tt::tolerance(1e-12));
+  BOOST_TEST(sim->part<DarcyPart>()->diagnostics().balance_defect() < 1e-8);
+  BOOST_TEST(sim->part<DarcyPart>()->diagnostics().line_source_leakage == b.tissue_source, tt::tolerance(1e-12));
 }
 
 // The ligand crosses the walls through the same points: a short transport run on the
@@ -235,16 +235,16 @@ BOOST_AUTO_TEST_CASE(ligand_exchange_through_line_sources)
      "Transport/Enabled=true", "Transport/Time stepping/End time [h]=1",
      "Transport/Time stepping/Output times [h]=1",
      "Output/Directory=vessel_flow_test_transport", "Output/Write VTU=false"});
-  BOOST_TEST(sim->transport_balance_defect() < 1e-10);
-  const auto content = sim->transport()->region_content();
+  BOOST_TEST(sim->part<TransportPart>()->worst_balance_defect() < 1e-10);
+  const auto content = sim->part<TransportPart>()->solver().region_content();
   double rim = 0, core = 0;
   for (unsigned int pool = 0; pool < 3; ++pool)
     {
       rim += content[region_index(material_id(Region::tumour))][pool][0];
       core += content[region_index(material_id(Region::necrotic_core))][pool][0];
     }
-  const double rim_volume  = sim->darcy_diagnostics().volume[region_index(material_id(Region::tumour))];
-  const double core_volume = sim->darcy_diagnostics().volume[region_index(material_id(Region::necrotic_core))];
+  const double rim_volume  = sim->part<DarcyPart>()->diagnostics().volume[region_index(material_id(Region::tumour))];
+  const double core_volume = sim->part<DarcyPart>()->diagnostics().volume[region_index(material_id(Region::necrotic_core))];
   BOOST_TEST_MESSAGE("hot ligand per volume: rim " << rim / rim_volume << ", core "
                                                    << core / core_volume << " nmol/m^3");
   BOOST_TEST(rim > 0);

@@ -1,10 +1,13 @@
-#include "coupling/parameter_file.h"
+#include "physics/base/parameter_file.h"
 
 #include <deal.II/base/exceptions.h>
 
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <sstream>
+
+#include "physics/base/json.h"
 
 namespace radiotwin
 {
@@ -163,7 +166,7 @@ namespace radiotwin
                        "\": expected the form \"Section/Sub/Name=value\"");
     const std::string path  = trim(assignment.substr(0, eq));
     const std::string value = trim(assignment.substr(eq + 1));
-    // Entry names may hold '/' themselves ("S/V [cm^-1]", "[nmol/L]"): enter sections while
+    // Entry names may hold '/' themselves ("S/V [cm^-1]", "[nmol L^-1]"): enter sections while
     // the next part names one; the rest is the entry's name.
     const auto [parts, last] = split_parameter_path(path);
     std::vector<std::string> tokens = parts;
@@ -220,5 +223,26 @@ namespace radiotwin
   void ParameterFile::fail(const std::string &path, const std::string &message) const
   {
     throw InputError(locate(path).describe() + ": " + message);
+  }
+  std::map<std::string, std::string> flat_parameters(const dealii::ParameterHandler &prm)
+  {
+    std::ostringstream os;
+    prm.print_parameters(os, dealii::ParameterHandler::OutputStyle(dealii::ParameterHandler::JSON |
+                                                                   dealii::ParameterHandler::Short));
+    std::map<std::string, std::string> flat;
+    // An entry is its value (the short form) or an object with a "value"; everything else
+    // is a subsection.
+    const std::function<void(const Json &, const std::string &)> walk = [&](const Json &node,
+                                                                           const std::string &prefix) {
+      for (const auto &[key, child] : node.items())
+        if (child.is_string())
+          flat[prefix + key] = child.get<std::string>();
+        else if (child.is_object() && child.contains("value") && child["value"].is_string())
+          flat[prefix + key] = child["value"].get<std::string>();
+        else if (child.is_object())
+          walk(child, prefix + key + "/");
+    };
+    walk(Json::parse(os.str()), "");
+    return flat;
   }
 } // namespace radiotwin

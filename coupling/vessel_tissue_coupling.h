@@ -1,5 +1,5 @@
 // RadioTwin: blood flow in an explicit vessel network and its two-way coupling with the
-// interstitial Darcy problem (physics-reference sections 1-2).
+// interstitial Darcy problem (docs/physics.md sections 1-2).
 //
 // Network: Poiseuille flow in every segment, conductance G = pi r^4 / (8 mu(r) L), with a
 // constant viscosity or the Fahraeus-Lindqvist apparent viscosity (Pries et al. 1992). Wall
@@ -28,7 +28,7 @@
 #include <string>
 #include <vector>
 
-#include "coupling/parameter_file.h"
+#include "physics/base/parameter_file.h"
 #include "meshes/geometry.h"
 #include "meshes/vessel_generator.h"
 #include "meshes/vessel_network.h"
@@ -157,7 +157,7 @@ namespace radiotwin
     /// Ligand flux through the wall of each segment [nmol/s] (line sources; replicated):
     /// sum over its points of in c_p - out c_i(x_k), with (in, out) per point of
     /// line_sources() [m^3/s] (the transport solver's) and c_i the free ligand per
-    /// interstitial fluid [nmol/L] given as fields on `dofs` (summed over the vectors).
+    /// interstitial fluid [nmol L^-1] given as fields on `dofs` (summed over the vectors).
     std::vector<double>
     segment_ligand_flux(const dealii::DoFHandler<3> &dofs,
                         const std::vector<const dealii::LinearAlgebra::distributed::Vector<double> *> &free_nM,
@@ -169,7 +169,7 @@ namespace radiotwin
     /// replicated vector of all points (collective).
     std::vector<double> replicate(const std::vector<double> &per_owned_point) const;
 
-    /// Line sources: tissue oxygen supplied by the segments (physics-reference section 6).
+    /// Line sources: tissue oxygen supplied by the segments (docs/physics.md section 6).
     /// With a constant blood pO2 one oxygen solve; when the blood pO2 falls along the flow,
     /// block Gauss-Seidel between the tissue (blood pO2 at the points given) and the
     /// blood's oxygen balance along each segment (tissue pO2 given), to the coupling

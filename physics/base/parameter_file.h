@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "coupling/input_error.h"
+#include "physics/base/input_error.h"
 
 namespace radiotwin
 {
@@ -51,6 +51,10 @@ namespace radiotwin
     std::map<std::string, int> line_of_path; ///< from scanning the .prm text
     std::map<std::string, std::string> overridden; ///< path -> "--set" text
   };
+
+  /// Every parameter of @p prm as "Section/Sub/Name" -> value (from deal.II's JSON output):
+  /// what a run's results depend on, for checkpoints and records.
+  std::map<std::string, std::string> flat_parameters(const dealii::ParameterHandler &prm);
 
   /// Split "A/B/Name" into sections {"A","B"} and name "Name".
   std::pair<std::vector<std::string>, std::string> split_parameter_path(const std::string &path);

@@ -2,7 +2,7 @@
 #define BOOST_TEST_MODULE plasma_input
 #include "../test_main.h"
 
-#include "coupling/plasma_input.h"
+#include "physics/plasma_input.h"
 
 #include <cmath>
 #include <fstream>

@@ -37,7 +37,7 @@ namespace radiotwin::units
   constexpr double per_mmHg_s = 1.0 / (mmHg * s);
   /// Surface-to-volume ratio S/V [1/cm] -> [1/m]
   constexpr double per_cm = 1.0 / cm;
-  /// Velocity [um/s] -> [m/s]
+  /// Velocity [um s^-1] -> [m/s]
   constexpr double um_per_s = um / s;
   /// Volume flow [uL/min] -> [m^3/s]
   constexpr double uL_per_min = uL / min;

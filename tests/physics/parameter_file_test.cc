@@ -3,8 +3,8 @@
 #define BOOST_TEST_MODULE parameter_file
 #include "../test_main.h"
 
-#include "coupling/parameter_file.h"
-#include "coupling/simulator.h"
+#include "physics/base/parameter_file.h"
+#include "coupling/app/simulator.h"
 
 #include <fstream>
 

@@ -1,5 +1,5 @@
 // RadioTwin: the free ligand concentration in plasma, hot and cold, as a function of time:
-// the input of the tissue transport equations (physics-reference section 3, c_p). One
+// the input of the tissue transport equations (docs/physics.md section 3, c_p). One
 // interface, three sources: a bi-exponential, a CSV table, and (later) the whole-body model.
 #pragma once
 
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "coupling/parameter_file.h"
+#include "physics/base/parameter_file.h"
 
 namespace radiotwin
 {
@@ -18,7 +18,7 @@ namespace radiotwin
   {
   public:
     virtual ~PlasmaInput() = default;
-    /// Free ligand in plasma at time t [h] after injection: {hot, cold} [nmol/L].
+    /// Free ligand in plasma at time t [h] after injection: {hot, cold} [nmol L^-1].
     virtual std::array<double, 2> concentration_nM(double t_h) const = 0;
 
     static void declare_parameters(dealii::ParameterHandler &prm);
@@ -33,7 +33,7 @@ namespace radiotwin
   public:
     struct Curve
     {
-      double A1, a1, A2, a2; ///< [nmol/L], [1/h], [nmol/L], [1/h]
+      double A1, a1, A2, a2; ///< [nmol L^-1], [1/h], [nmol L^-1], [1/h]
     };
     BiExponentialPlasmaInput(const Curve &hot, const Curve &cold);
     std::array<double, 2> concentration_nM(double t_h) const override;
@@ -42,7 +42,7 @@ namespace radiotwin
     Curve hot, cold;
   };
 
-  /// A table of (time [h], hot [nmol/L], cold [nmol/L]) rows, linearly interpolated, held
+  /// A table of (time [h], hot [nmol L^-1], cold [nmol L^-1]) rows, linearly interpolated, held
   /// constant before the first and after the last row.
   class TablePlasmaInput : public PlasmaInput
   {

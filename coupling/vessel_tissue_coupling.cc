@@ -1,4 +1,4 @@
-#include "solvers/network_flow.h"
+#include "coupling/vessel_tissue_coupling.h"
 
 #include <deal.II/base/bounding_box.h>
 #include <deal.II/base/mpi.h>
@@ -14,8 +14,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "coupling/input_error.h"
-#include "physics/units.h"
+#include "physics/base/input_error.h"
+#include "physics/base/units.h"
 #include "solvers/darcy_solver.h"
 #include "solvers/oxygen_solver.h"
 

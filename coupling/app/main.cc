@@ -11,13 +11,15 @@
 #include <iostream>
 #include <memory>
 #include <regex>
+
+#include <CLI/CLI.hpp>
 #include <sstream>
 
-#include "coupling/input_error.h"
-#include "coupling/parameter_file.h"
-#include "coupling/simulator.h"
-#include "coupling/version.h"
-#include "coupling/whole_body_model.h"
+#include "physics/base/input_error.h"
+#include "physics/base/parameter_file.h"
+#include "coupling/app/simulator.h"
+#include "physics/base/version.h"
+#include "coupling/app/pbrpk.h"
 
 namespace
 {
@@ -58,46 +60,40 @@ namespace
     std::string              resume; ///< output folder to resume, or empty
   };
 
+  /// The command line, read by CLI11. "pbrpk" is a subcommand with the same options.
   CommandLine parse(int argc, char **argv)
   {
     CommandLine cl;
-    for (int i = 1; i < argc; ++i)
+    CLI::App    app("RadioTwin", "radiotwin");
+    app.set_help_flag(); // our own usage text
+    CLI::App *pbrpk = app.add_subcommand("pbrpk", "the whole-body PBRPK model alone");
+    std::string print_format;
+    const auto  add_options = [&](CLI::App &a) {
+      a.add_flag("-h,--help", cl.help);
+      a.add_flag("--version", cl.version);
+      a.add_option("--print-parameters", print_format)
+        ->expected(0, 1)
+        ->check(CLI::IsMember({"prm", "json"}));
+      a.add_option("--set", cl.overrides)->type_name("\"Section/Sub/Name=value\"")->take_all();
+      a.add_option("--resume", cl.resume)->type_name("DIR");
+      a.add_option("file", cl.file)->type_name("FILE.prm|FILE.json");
+    };
+    add_options(app);
+    add_options(*pbrpk);
+    try
       {
-        const std::string a = argv[i];
-        if (a == "--help" || a == "-h")
-          cl.help = true;
-        else if (a == "--version")
-          cl.version = true;
-        else if (a == "--print-parameters" || a == "--print-parameters=prm")
-          cl.print_format = "prm";
-        else if (a == "--print-parameters=json")
-          cl.print_format = "json";
-        else if (a == "--set")
-          {
-            if (i + 1 >= argc)
-              throw radiotwin::InputError("--set needs an argument \"Section/Sub/Name=value\"");
-            cl.overrides.emplace_back(argv[++i]);
-          }
-        else if (a.rfind("--set=", 0) == 0)
-          cl.overrides.emplace_back(a.substr(6));
-        else if (a == "--resume" || a.rfind("--resume=", 0) == 0)
-          {
-            if (a == "--resume" && i + 1 >= argc)
-              throw radiotwin::InputError("--resume needs the output folder of the run to continue");
-            cl.resume = a == "--resume" ? std::string(argv[++i]) : a.substr(9);
-            if (cl.resume.empty())
-              throw radiotwin::InputError("--resume needs the output folder of the run to continue");
-          }
-        else if (a.rfind("-", 0) == 0)
-          throw radiotwin::InputError("unknown option '" + a + "' (see radiotwin --help)");
-        else if (a == "pbrpk" && i == 1)
-          cl.pbrpk = true;
-        else if (cl.file.empty())
-          cl.file = a;
-        else
-          throw radiotwin::InputError("more than one parameter file given: '" + cl.file +
-                                      "' and '" + a + "'");
+        app.parse(argc, argv);
       }
+    catch (const CLI::ParseError &e)
+      {
+        throw radiotwin::InputError("command line: " + std::string(e.what()) + " (see radiotwin --help)");
+      }
+    cl.pbrpk = pbrpk->parsed();
+    const CLI::App &used = cl.pbrpk ? *pbrpk : app;
+    if (used.count("--print-parameters") > 0)
+      cl.print_format = print_format.empty() ? "prm" : print_format;
+    if (used.count("--resume") > 0 && cl.resume.empty())
+      throw radiotwin::InputError("--resume needs the output folder of the run to continue");
     return cl;
   }
 

@@ -1,4 +1,4 @@
-#include "coupling/checkpoint.h"
+#include "coupling/app/checkpoint.h"
 
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/utilities.h>
@@ -19,9 +19,12 @@
 #include <sstream>
 #include <unistd.h>
 
-#include "coupling/input_error.h"
-#include "coupling/version.h"
-#include "postprocessing/output_files.h"
+#include <boost/crc.hpp>
+
+#include "physics/base/input_error.h"
+#include "physics/base/version.h"
+#include "physics/base/atomic_file.h"
+#include "physics/base/json.h"
 
 namespace radiotwin
 {
@@ -42,33 +45,22 @@ namespace radiotwin
       return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
     }
 
-    /// FNV-1a, 64 bit, of a file's bytes; {size, hash}. Throws if unreadable.
-    std::pair<std::uint64_t, std::uint64_t> size_and_hash(const fs::path &path)
+    /// Size and CRC-32 (Boost.CRC) of a file's bytes. Throws if unreadable.
+    std::pair<std::uint64_t, std::uint32_t> size_and_crc(const fs::path &path)
     {
       std::ifstream in(path, std::ios::binary);
       if (!in)
         throw std::runtime_error("cannot read '" + path.string() + "'");
-      std::uint64_t    hash = 1469598103934665603ull, size = 0;
-      std::vector<char> buffer(1 << 20);
+      boost::crc_32_type crc;
+      std::uint64_t      size = 0;
+      std::vector<char>  buffer(1 << 20);
       while (in)
         {
           in.read(buffer.data(), buffer.size());
-          const std::streamsize n = in.gcount();
-          for (std::streamsize i = 0; i < n; ++i)
-            {
-              hash ^= static_cast<unsigned char>(buffer[i]);
-              hash *= 1099511628211ull;
-            }
-          size += n;
+          crc.process_bytes(buffer.data(), in.gcount());
+          size += in.gcount();
         }
-      return {size, hash};
-    }
-
-    std::string hex(const std::uint64_t v)
-    {
-      std::ostringstream os;
-      os << std::hex << std::setw(16) << std::setfill('0') << v;
-      return os.str();
+      return {size, crc.checksum()};
     }
 
     /// Flush a file to the storage, so a crash right after the rename finds it whole.
@@ -89,45 +81,26 @@ namespace radiotwin
       return os.str();
     }
 
-    /// "Section/Sub/Name" -> value, from ParameterHandler's ShortPRM text.
-    std::map<std::string, std::string> flatten_parameters(const std::string &text)
-    {
-      std::map<std::string, std::string> values;
-      std::vector<std::string>           path;
-      std::istringstream                 in(text);
-      std::string                        line;
-      static const std::regex set(R"(^\s*set\s+(.*?)\s*=\s*(.*?)\s*$)"),
-        sub(R"(^\s*subsection\s+(.*?)\s*$)"), end(R"(^\s*end\s*$)");
-      std::smatch m;
-      while (std::getline(in, line))
-        if (std::regex_match(line, m, set))
-          {
-            std::string key;
-            for (const auto &p : path)
-              key += p + "/";
-            values[key + m[1].str()] = m[2].str();
-          }
-        else if (std::regex_match(line, m, sub))
-          path.push_back(m[1].str());
-        else if (std::regex_match(line, m, end) && !path.empty())
-          path.pop_back();
-      return values;
-    }
-
     bool ignored_on_resume(const std::string &key)
     {
       return key.rfind("Checkpoint/", 0) == 0 || key == "Output/Directory";
     }
+
+    /// The format this version writes and reads: a checkpoint of another format is refused
+    /// (its state would be read with the wrong layout).
+    const char *const checkpoint_format = "radiotwin checkpoint 2";
 
     struct Manifest
     {
       unsigned int  step = 0, ranks = 0, vectors = 0;
       std::uint64_t active_cells = 0;
       double        time_h = 0;
+      Json          parts; ///< part name -> state version
       struct File
       {
         std::string   name;
-        std::uint64_t bytes, hash;
+        std::uint64_t bytes;
+        std::uint32_t crc32;
       };
       std::vector<File> files;
     };
@@ -140,48 +113,41 @@ namespace radiotwin
       std::ifstream  in(path);
       if (!in)
         return "no manifest checkpoint.json (the write did not finish)";
-      static const std::regex number(R"rx(^\s*"(step|time_h|mpi_ranks|vectors|active_cells)":\s*([0-9.eE+-]+),?\s*$)rx"),
-        file(R"rx(^\s*\{"name":\s*"([^"]+)",\s*"bytes":\s*([0-9]+),\s*"fnv1a64":\s*"([0-9a-f]{16})"\},?\s*$)rx");
-      std::string line;
-      std::smatch m;
-      bool        have_step = false, have_end = false;
-      while (std::getline(in, line))
+      try
         {
-          if (std::regex_match(line, m, number))
-            {
-              if (m[1] == "step")
-                {
-                  manifest.step = std::stoul(m[2].str());
-                  have_step     = true;
-                }
-              else if (m[1] == "time_h")
-                manifest.time_h = std::stod(m[2].str());
-              else if (m[1] == "vectors")
-                manifest.vectors = std::stoul(m[2].str());
-              else if (m[1] == "active_cells")
-                manifest.active_cells = std::stoull(m[2].str());
-              else
-                manifest.ranks = std::stoul(m[2].str());
-            }
-          else if (std::regex_match(line, m, file))
-            manifest.files.push_back(
-              {m[1].str(), std::stoull(m[2].str()), std::stoull(m[3].str(), nullptr, 16)});
-          else if (line == "}")
-            have_end = true;
+          const Json j = Json::parse(in);
+          const std::string format = j.value("format", std::string("(none)"));
+          if (format != checkpoint_format)
+            return "it was written in the format '" + format + "' (RadioTwin " +
+                   j.value("radiotwin_version", std::string("unknown")) + "); this RadioTwin reads '" +
+                   checkpoint_format + "' only: rerun from the start, or resume with that version";
+          manifest.step         = j.at("step").get<unsigned int>();
+          manifest.time_h       = j.at("time_h").get<double>();
+          manifest.ranks        = j.at("mpi_ranks").get<unsigned int>();
+          manifest.vectors      = j.at("vectors").get<unsigned int>();
+          manifest.active_cells = j.at("active_cells").get<std::uint64_t>();
+          manifest.parts        = j.at("parts");
+          for (const auto &f : j.at("files"))
+            manifest.files.push_back({f.at("name").get<std::string>(), f.at("bytes").get<std::uint64_t>(),
+                                      f.at("crc32").get<std::uint32_t>()});
         }
-      if (!have_step || !have_end || manifest.files.empty())
+      catch (const Json::exception &)
+        {
+          return "checkpoint.json is incomplete or malformed";
+        }
+      if (manifest.files.empty())
         return "checkpoint.json is incomplete or malformed";
       for (const auto &f : manifest.files)
         {
           if (!fs::exists(folder / f.name))
             return "file '" + f.name + "' is missing";
-          const auto [bytes, hash] = size_and_hash(folder / f.name);
+          const auto [bytes, crc] = size_and_crc(folder / f.name);
           if (bytes != f.bytes)
             return "file '" + f.name + "' has " + std::to_string(bytes) + " bytes, the manifest says " +
                    std::to_string(f.bytes) + " (truncated?)";
-          if (hash != f.hash)
-            return "file '" + f.name + "' fails its checksum (fnv1a64 " + hex(hash) +
-                   ", manifest " + hex(f.hash) + ")";
+          if (crc != f.crc32)
+            return "file '" + f.name + "' fails its checksum (CRC-32 " + std::to_string(crc) +
+                   ", manifest " + std::to_string(f.crc32) + ")";
         }
       return "";
     }
@@ -290,8 +256,8 @@ namespace radiotwin
   void Checkpointer::write(const std::string &output_directory, const unsigned int step,
                            const double t_h, const parallel::distributed::Triangulation<3> &tria,
                            const DoFHandler<3> &dofs, const std::vector<const VectorType *> &vectors,
-                           const std::string &state, const std::string &parameters_text,
-                           MPI_Comm comm)
+                           const std::string &state, const std::map<std::string, std::string> &parameters,
+                           const Json &part_versions, MPI_Comm comm)
   {
     const double   start  = wall_clock_s();
     const bool     root   = Utilities::MPI::this_mpi_process(comm) == 0;
@@ -326,8 +292,8 @@ namespace radiotwin
         {
           std::ofstream out(tmp / "state.bin", std::ios::binary);
           out.write(state.data(), state.size());
-          std::ofstream prm(tmp / "parameters.prm");
-          prm << parameters_text;
+          std::ofstream prm(tmp / "parameters.json");
+          prm << Json(parameters).dump(2) << "\n";
           if (!out || !prm)
             throw std::runtime_error("cannot write the checkpoint in '" + tmp.string() + "'");
         }
@@ -335,26 +301,23 @@ namespace radiotwin
         for (const auto &entry : fs::directory_iterator(tmp))
           names.push_back(entry.path().filename().string());
         std::sort(names.begin(), names.end());
-        std::ostringstream manifest;
-        manifest << std::setprecision(17) << "{\n"
-                 << "  \"format\": \"radiotwin checkpoint 1\",\n"
-                 << "  \"radiotwin_version\": \"" << version_string() << "\",\n"
-                 << "  \"step\": " << step << ",\n"
-                 << "  \"time_h\": " << t_h << ",\n"
-                 << "  \"mpi_ranks\": " << Utilities::MPI::n_mpi_processes(comm) << ",\n"
-                 << "  \"vectors\": " << vectors.size() << ",\n"
-                 << "  \"active_cells\": " << tria.n_global_active_cells() << ",\n"
-                 << "  \"files\": [\n";
-        for (std::size_t i = 0; i < names.size(); ++i)
+        Json manifest;
+        manifest["format"]            = checkpoint_format;
+        manifest["radiotwin_version"] = version_string();
+        manifest["step"]              = step;
+        manifest["time_h"]            = t_h;
+        manifest["mpi_ranks"]         = Utilities::MPI::n_mpi_processes(comm);
+        manifest["vectors"]           = vectors.size();
+        manifest["active_cells"]      = tria.n_global_active_cells();
+        manifest["parts"]             = part_versions;
+        manifest["files"]             = Json::array();
+        for (const auto &name : names)
           {
-            const auto [bytes, hash] = size_and_hash(tmp / names[i]);
-            sync_file(tmp / names[i]);
-            manifest << "    {\"name\": \"" << names[i] << "\", \"bytes\": " << bytes
-                     << ", \"fnv1a64\": \"" << hex(hash) << "\"}" << (i + 1 < names.size() ? "," : "")
-                     << "\n";
+            const auto [bytes, crc] = size_and_crc(tmp / name);
+            sync_file(tmp / name);
+            manifest["files"].push_back({{"name", name}, {"bytes", bytes}, {"crc32", crc}});
           }
-        manifest << "  ]\n}\n";
-        write_file_atomically((tmp / "checkpoint.json").string(), manifest.str());
+        write_file_atomically((tmp / "checkpoint.json").string(), manifest.dump(2) + "\n");
         sync_file(tmp / "checkpoint.json");
         fs::remove_all(folder);
         fs::rename(tmp, folder);
@@ -371,7 +334,7 @@ namespace radiotwin
   }
 
   Checkpointer::Found Checkpointer::find_for_resume(const std::string &output_directory,
-                                                    const std::string &parameters_text,
+                                                    const std::map<std::string, std::string> &parameters,
                                                     MPI_Comm comm)
   {
     // Rank 0 checks; the verdict (or the error) is broadcast, so every rank throws alike.
@@ -389,7 +352,7 @@ namespace radiotwin
             const std::string problem = check_checkpoint(c, m);
             if (problem.empty())
               {
-                found = {c.string(), m.step, m.time_h, m.ranks, m.vectors, m.active_cells};
+                found = {c.string(), m.step, m.time_h, m.ranks, m.vectors, m.active_cells, m.parts};
                 break;
               }
             std::cerr << "radiotwin: warning: checkpoint " << c.string() << " is damaged: " << problem
@@ -403,9 +366,9 @@ namespace radiotwin
           {
             // Same parameters (but where checkpoints go, and how often), or the restart
             // would continue another run.
-            const auto then = flatten_parameters(read_whole(fs::path(found.folder) / "parameters.prm"));
-            const auto now  = flatten_parameters(parameters_text);
-            for (const auto &[key, value] : now)
+            const auto then = Json::parse(read_whole(fs::path(found.folder) / "parameters.json"))
+                                .get<std::map<std::string, std::string>>();
+            for (const auto &[key, value] : parameters)
               {
                 if (ignored_on_resume(key))
                   continue;
@@ -430,6 +393,7 @@ namespace radiotwin
     found.ranks  = Utilities::MPI::broadcast(comm, found.ranks, 0);
     found.vectors = Utilities::MPI::broadcast(comm, found.vectors, 0);
     found.active_cells = Utilities::MPI::broadcast(comm, found.active_cells, 0);
+    found.parts = Json::parse(Utilities::MPI::broadcast(comm, found.parts.dump(), 0));
     return found;
   }
 

@@ -1,5 +1,5 @@
-#include "coupling/plasma_input.h"
-#include "coupling/numeric_table.h"
+#include "physics/plasma_input.h"
+#include "physics/base/csv_table.h"
 
 #include <deal.II/base/utilities.h>
 
@@ -30,7 +30,7 @@ namespace radiotwin
                       "1/h; all >= 0.");
     prm.declare_entry("Table file", "", Patterns::Anything(),
                       "CSV file for 'Type = table': optional header, then rows 'time [h], hot "
-                      "[nmol/L], cold [nmol/L]' with strictly increasing times. Relative paths "
+                      "[nmol L^-1], cold [nmol L^-1]' with strictly increasing times. Relative paths "
                       "are taken from the directory of the parameter file.");
     prm.leave_subsection();
   }

@@ -7,9 +7,11 @@
 //   state.bin                         the serial state (time-step controller, whole-body ODE
 //                                     state and records, accumulators, output bookkeeping),
 //                                     a Boost binary archive written by rank 0;
-//   parameters.prm                    the run's parameters (a resume must use the same);
-//   checkpoint.json                   the manifest, written last: step, time, ranks, and the
-//                                     size and FNV-1a 64 checksum of every file.
+//   parameters.json                   the run's parameters, "Section/Name" -> value (a resume
+//                                     must use the same);
+//   checkpoint.json                   the manifest, written last: format, step, time, ranks,
+//                                     the state version of every model part, and the size
+//                                     and CRC-32 (Boost.CRC) of every file.
 // At restart the mesh is built from the parameters as in a fresh run (same cells, partition
 // and cell order, so the same DoF numbering and bit-identical solves) and the saved forest's
 // vectors are copied onto it cell by cell; on another number of ranks p4est repartitions.
@@ -29,10 +31,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
-#include "coupling/parameter_file.h"
+#include "physics/base/json.h"
+#include "physics/base/parameter_file.h"
 
 namespace radiotwin
 {
@@ -64,15 +68,16 @@ namespace radiotwin
 
     /// Write a checkpoint of step @p step at time @p t_h into @p output_directory/checkpoints
     /// (collective): the mesh with @p vectors (nodal fields on @p dofs), the serial state
-    /// (rank 0's @p state bytes) and @p parameters_text.
+    /// (rank 0's @p state bytes), the @p parameters and the parts' state versions.
     void write(const std::string &output_directory, unsigned int step, double t_h,
                const dealii::parallel::distributed::Triangulation<3> &tria,
                const dealii::DoFHandler<3> &dofs, const std::vector<const VectorType *> &vectors,
-               const std::string &state, const std::string &parameters_text, MPI_Comm comm);
+               const std::string &state, const std::map<std::string, std::string> &parameters,
+               const Json &part_versions, MPI_Comm comm);
 
     /// The checkpoint a resume of @p output_directory uses: the newest whose files match
     /// their manifest (damaged ones are reported on rank 0 and skipped). Throws InputError
-    /// when there is none, or when its parameters differ from @p parameters_text in
+    /// when there is none, or when its parameters differ from @p parameters in
     /// anything but the Checkpoint section and the output directory. Collective.
     struct Found
     {
@@ -82,9 +87,11 @@ namespace radiotwin
       unsigned int ranks = 0;
       unsigned int vectors = 0; ///< nodal vectors attached to the mesh
       std::uint64_t active_cells = 0; ///< of the saved mesh (0: not recorded)
+      Json          parts;            ///< part name -> state version
     };
     static Found find_for_resume(const std::string &output_directory,
-                                 const std::string &parameters_text, MPI_Comm comm);
+                                 const std::map<std::string, std::string> &parameters,
+                                 MPI_Comm comm);
 
     /// Throws InputError unless the run's mesh (just built from the parameters) has as many
     /// active cells as the checkpoint's: called before any solve, so that a mesh file changed

@@ -1,0 +1,76 @@
+#include "physics/injection_protocol.h"
+
+#include <algorithm>
+#include <set>
+
+namespace radiotwin
+{
+  InjectionProtocol::InjectionProtocol(const std::vector<Injection> &one_cycle, const unsigned int cycles,
+                                       const double interval_h)
+  {
+    for (unsigned int c = 0; c < cycles; ++c)
+      for (const auto &i : one_cycle)
+        list.push_back({i.start_h + c * interval_h, i.duration_min, i.hot_nmol, i.cold_nmol});
+  }
+
+  std::vector<double> InjectionProtocol::event_times_h() const
+  {
+    std::set<double> events;
+    for (const auto &i : list)
+      {
+        events.insert(i.start_h);
+        if (!i.is_bolus())
+          events.insert(i.end_h());
+      }
+    return {events.begin(), events.end()};
+  }
+
+  bool InjectionProtocol::starts_at(const std::size_t k, const double t_h) const
+  {
+    return std::abs(list[k].start_h - t_h) <= time_tolerance_h;
+  }
+
+  bool InjectionProtocol::bolus_due(const std::size_t k, const double t_h) const
+  {
+    return list[k].is_bolus() && list[k].start_h <= t_h + time_tolerance_h;
+  }
+
+  std::array<double, 2> InjectionProtocol::infusion_rate_nmol_per_min(const double t0_h, const double t1_h) const
+  {
+    std::array<double, 2> rate{{0, 0}};
+    for (const auto &i : list)
+      if (!i.is_bolus() && i.start_h <= t0_h + time_tolerance_h && t1_h <= i.end_h() + time_tolerance_h)
+        {
+          rate[0] += i.hot_nmol / i.duration_min;
+          rate[1] += i.cold_nmol / i.duration_min;
+        }
+    return rate;
+  }
+
+  namespace
+  {
+    /// The fraction of injection i given by until_h.
+    double given_fraction(const Injection &i, const double until_h)
+    {
+      if (i.start_h > until_h)
+        return 0;
+      return i.is_bolus() ? 1.0 : std::min(1.0, (until_h - i.start_h) * 60 / i.duration_min);
+    }
+  } // namespace
+
+  double InjectionProtocol::injected_hot_nmol(const double until_h) const
+  {
+    double sum = 0;
+    for (const auto &i : list)
+      sum += i.hot_nmol * given_fraction(i, until_h);
+    return sum;
+  }
+
+  double InjectionProtocol::injected_cold_nmol(const double until_h) const
+  {
+    double sum = 0;
+    for (const auto &i : list)
+      sum += i.cold_nmol * given_fraction(i, until_h);
+    return sum;
+  }
+} // namespace radiotwin

@@ -106,10 +106,7 @@ namespace radiotwin
 
   std::vector<double> TumourBodyCoupling::event_times_s() const
   {
-    std::vector<double> events = body.protocol().event_times_h();
-    for (double &e : events)
-      e *= units::h;
-    return events;
+    return body.protocol().event_times_s();
   }
 
   void TumourBodyCoupling::apply_boluses(const double t_s)
@@ -119,7 +116,7 @@ namespace radiotwin
     const auto &       protocol = body.protocol();
     bolus_given.resize(protocol.size(), false);
     for (std::size_t k = 0; k < protocol.size(); ++k)
-      if (!bolus_given[k] && protocol.bolus_due(k, t_s / units::h))
+      if (!bolus_given[k] && protocol.bolus_due(k, t_s))
         {
           y[net.amount(vein, 0)] += protocol.injections()[k].hot_nmol;
           y[net.amount(vein, 1)] += protocol.injections()[k].cold_nmol;
@@ -141,7 +138,7 @@ namespace radiotwin
     const auto &       c     = body.coupled();
     const unsigned int vas   = c.vascular, vein = body.vein_pool();
     const double       t_min = t_s / units::min, dt_min = dt_s / units::min;
-    const double       t_h = t_s / units::h, end_h = (t_s + dt_s) / units::h;
+    const double       t_h = t_s / units::h;
     const double       Vvas = c.vascular_volume_L;
 
     // 1. The PDE's transport: it does not depend on the plasma. What it drained (lymph,
@@ -151,7 +148,7 @@ namespace radiotwin
     // Sources over the step: infusions running through it (the time loop lands on their
     // starts and ends; boluses are given by apply_boluses()) and the returned ligand.
     std::vector<double> base_source(net.n_states(), 0.0);
-    const auto infusion = body.protocol().infusion_rate_nmol_per_min(t_h, end_h);
+    const auto infusion = body.protocol().infusion_rate_nmol_per_min(t_s, t_s + dt_s);
     base_source[net.amount(vein, 0)] += infusion[0];
     base_source[net.amount(vein, 1)] += infusion[1];
     for (unsigned int sp = 0; sp < 2; ++sp)
@@ -224,13 +221,16 @@ namespace radiotwin
   }
 
   void TumourBodyCoupling::record(const double t_s,
-                                  const std::array<std::array<std::array<double, 2>, 3>, 3> &content)
+                                  const TransportSolver::RegionContent &content)
   {
     const unsigned int tumour = region_index(material_id(Region::tumour)),
                        core   = region_index(material_id(Region::necrotic_core)),
                        host   = region_index(material_id(Region::host));
     const auto hot_in = [&](const unsigned int region) {
-      return content[region][0][0] + content[region][1][0] + content[region][2][0];
+      double hot = 0;
+      for (const auto &pool : content[region])
+        hot += pool[0];
+      return hot;
     };
     double all = 0, hot = 0;
     for (const auto &region : content)

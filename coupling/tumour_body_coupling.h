@@ -60,7 +60,7 @@ namespace radiotwin
 
     /// Ligand in the PDE at time t [s], per region and pool (TransportSolver::region_content):
     /// records a row of every output (call after initialise() and after each step).
-    void record(double t_s, const std::array<std::array<std::array<double, 2>, 3>, 3> &content);
+    void record(double t_s, const TransportSolver::RegionContent &content);
 
     /// Free hot and cold ligand in the lesion's plasma now [nmol L^-1].
     std::array<double, 2> lesion_plasma_nM() const;

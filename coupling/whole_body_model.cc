@@ -751,6 +751,7 @@ namespace radiotwin
       if (e <= duration_h)
         breaks.insert(e);
 
+    std::vector<bool> bolus_given(injections.size(), false);
     NetworkIntegrator integrator(net, rtol, atol);
     integrator.reset(0.0, y, source);
     std::size_t next_output = 0;
@@ -765,16 +766,17 @@ namespace radiotwin
                            cold = net.amount(vein, CompartmentNetwork::cold);
         const bool changed = std::binary_search(event_list.begin(), event_list.end(), t);
         for (std::size_t k = 0; k < injections.size(); ++k)
-          if (injections.injections()[k].is_bolus() && injections.starts_at(k, t))
+          if (!bolus_given[k] && injections.bolus_due(k, t * 3600.0))
             {
               y[hot] += injections.injections()[k].hot_nmol;
               y[cold] += injections.injections()[k].cold_nmol;
+              bolus_given[k] = true;
             }
         if (changed)
           {
-            const auto   after = events.upper_bound(t + InjectionProtocol::time_tolerance_h);
+            const auto   after = events.upper_bound(t);
             const double until = after == events.end() ? std::max(duration_h, t) : *after;
-            const auto   rate  = injections.infusion_rate_nmol_per_min(t, until);
+            const auto   rate  = injections.infusion_rate_nmol_per_min(t * 3600.0, until * 3600.0);
             std::fill(source.begin(), source.end(), 0.0);
             source[hot]  = rate[0];
             source[cold] = rate[1];

@@ -14,10 +14,12 @@
 
 #include <array>
 #include <string>
+#include <vector>
 
 #include "physics/base/parameter_file.h"
 #include "meshes/vessel_network.h"
 #include "physics/base/units.h"
+#include "physics/regions.h"
 
 namespace radiotwin
 {
@@ -57,9 +59,10 @@ namespace radiotwin
   /// viable rim and the host (inside domain_radius) from the segments (sampled finely).
   struct VesselDensityReport
   {
-    std::array<double, 3> length_density_per_m2{}; ///< by region index (tumour, core, host)
-    std::array<double, 3> surface_density_per_m{};
-    std::array<double, 3> volume_m3{};
+    /// By region index (tumour, core, host).
+    std::vector<double> length_density_per_m2 = std::vector<double>(all_regions.size());
+    std::vector<double> surface_density_per_m = std::vector<double>(all_regions.size());
+    std::vector<double> volume_m3             = std::vector<double>(all_regions.size());
   };
   VesselDensityReport vessel_density_by_region(const VesselNetwork &network,
                                                const VesselGeneratorParameters &geometry);

@@ -20,26 +20,28 @@ namespace radiotwin
       {
         events.insert(i.start_h);
         if (!i.is_bolus())
-          events.insert(i.end_h());
+          events.insert(i.start_h + i.duration_min / 60.0);
       }
     return {events.begin(), events.end()};
   }
 
-  bool InjectionProtocol::starts_at(const std::size_t k, const double t_h) const
+  std::vector<double> InjectionProtocol::event_times_s() const
   {
-    return std::abs(list[k].start_h - t_h) <= time_tolerance_h;
+    std::set<double> events;
+    for (const auto &i : list)
+      {
+        events.insert(i.start_s());
+        if (!i.is_bolus())
+          events.insert(i.end_s());
+      }
+    return {events.begin(), events.end()};
   }
 
-  bool InjectionProtocol::bolus_due(const std::size_t k, const double t_h) const
-  {
-    return list[k].is_bolus() && list[k].start_h <= t_h + time_tolerance_h;
-  }
-
-  std::array<double, 2> InjectionProtocol::infusion_rate_nmol_per_min(const double t0_h, const double t1_h) const
+  std::array<double, 2> InjectionProtocol::infusion_rate_nmol_per_min(const double t0_s, const double t1_s) const
   {
     std::array<double, 2> rate{{0, 0}};
     for (const auto &i : list)
-      if (!i.is_bolus() && i.start_h <= t0_h + time_tolerance_h && t1_h <= i.end_h() + time_tolerance_h)
+      if (!i.is_bolus() && reached(i.start_s(), t0_s) && reached(t1_s, i.end_s()))
         {
           rate[0] += i.hot_nmol / i.duration_min;
           rate[1] += i.cold_nmol / i.duration_min;

@@ -26,11 +26,8 @@ namespace radiotwin
 
     DataOut<3> out;
     out.attach_dof_handler(transport.dof_handler());
-    const char *names[6] = {"free_hot_nmol_per_L",         "free_cold_nmol_per_L",
-                            "bound_hot_nmol_per_L",        "bound_cold_nmol_per_L",
-                            "internalised_hot_nmol_per_L", "internalised_cold_nmol_per_L"};
-    for (unsigned int k = 0; k < 6; ++k)
-      out.add_data_vector(y[k], names[k]);
+    for (unsigned int k = 0; k < y.size(); ++k)
+      out.add_data_vector(y[k], TransportSolver::field_names()[k]);
     out.add_data_vector(activity, "activity_MBq_per_mL");
     out.add_data_vector(occupancy, "receptor_occupancy");
     for (const auto &f : extra)

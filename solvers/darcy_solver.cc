@@ -670,7 +670,7 @@ namespace radiotwin
                                 result.extra_source,   result.outflow_consistent,
                                 result.outflow_gradient, result.rim_velocity_mean,
                                 result.rim_area};
-    for (unsigned int r = 0; r < 3; ++r)
+    for (unsigned int r = 0; r < result.volume.size(); ++r)
       {
         sums.push_back(result.volume[r]);
         sums.push_back(result.mean_pressure[r]);
@@ -683,7 +683,7 @@ namespace radiotwin
     result.outflow_gradient   = sums[4];
     result.rim_area           = sums[6];
     result.rim_velocity_mean  = result.rim_area > 0 ? sums[5] / result.rim_area : 0.0;
-    for (unsigned int r = 0; r < 3; ++r)
+    for (unsigned int r = 0; r < result.volume.size(); ++r)
       {
         result.volume[r]        = sums[7 + 2 * r];
         result.mean_pressure[r] = result.volume[r] > 0 ? sums[8 + 2 * r] / result.volume[r] : 0;

@@ -49,10 +49,11 @@ namespace radiotwin
     double rim_velocity_max       = 0; ///< max |u| on the tumour surface, tumour side [m/s]
     double rim_velocity_mean      = 0; ///< mean outward u . n on the tumour surface [m/s]
     double rim_area               = 0; ///< area of the tumour surface [m^2]
-    std::array<double, 3> volume{};        ///< per region index [m^3]
-    std::array<double, 3> mean_pressure{}; ///< [Pa]
-    std::array<double, 3> max_pressure{};  ///< [Pa]
-    std::array<double, 3> min_pressure{};  ///< [Pa]
+    /// Per region index: volume [m^3], mean, largest and smallest pressure [Pa].
+    std::vector<double> volume        = std::vector<double>(all_regions.size());
+    std::vector<double> mean_pressure = std::vector<double>(all_regions.size());
+    std::vector<double> max_pressure  = std::vector<double>(all_regions.size());
+    std::vector<double> min_pressure  = std::vector<double>(all_regions.size());
 
     /// |inflow - outflow| / max(|terms|): the discrete conservation defect.
     double balance_defect() const;

@@ -216,7 +216,7 @@ namespace radiotwin
     for (const auto i : owned)
       {
         unsigned int r = 0;
-        for (unsigned int k = 1; k < 3; ++k)
+        for (unsigned int k = 1; k < volume.size(); ++k)
           if (volume[k](i) > volume[r](i))
             r = k;
         const Radiobiology &b = radiobiology[r];
@@ -521,7 +521,10 @@ namespace radiotwin
         bed_v.push_back(bed(i));
         bed_h_v.push_back(bed_h(i));
         alpha_v.push_back(alpha(i));
-        energy += density_kg_per_m3 * D(i) * (volume[0](i) + volume[1](i) + volume[2](i));
+        double node_volume = 0;
+        for (const auto &v : volume)
+          node_volume += v(i);
+        energy += density_kg_per_m3 * D(i) * node_volume;
         const double lesion = volume[t](i) + volume[c](i);
         const bool   in_rim = support.at(i).distance(geometry.centre()) >= rim_inner;
         const bool   hypoxic = o2 && (*o2)(i) < hypoxia_threshold;

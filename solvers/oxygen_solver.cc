@@ -539,7 +539,7 @@ namespace radiotwin
       }
     std::vector<double> sums = {result.supply, result.consumption, result.boundary_inflow,
                                 result.extra_source};
-    for (unsigned int r = 0; r < 3; ++r)
+    for (unsigned int r = 0; r < result.volume.size(); ++r)
       sums.insert(sums.end(), {result.volume[r], result.mean[r], result.hypoxic_fraction[r][0],
                                result.hypoxic_fraction[r][1]});
     Utilities::MPI::sum(sums, comm, sums);
@@ -547,7 +547,7 @@ namespace radiotwin
     result.consumption     = sums[1];
     result.boundary_inflow = sums[2];
     result.extra_source    = sums[3];
-    for (unsigned int r = 0; r < 3; ++r)
+    for (unsigned int r = 0; r < result.volume.size(); ++r)
       {
         const double *s = &sums[4 + 4 * r];
         result.volume[r] = s[0];

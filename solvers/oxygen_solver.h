@@ -41,9 +41,12 @@ namespace radiotwin
     /// enters through a Dirichlet boundary (from the discrete residual), and the
     /// manufactured source.
     double supply = 0, consumption = 0, boundary_inflow = 0, extra_source = 0;
-    std::array<double, 3> volume{}, mean{}, min{}, max{}; ///< per region [m^3], [mmHg]
+    /// Per region index: volume [m^3], mean, smallest and largest pO2 [mmHg].
+    std::vector<double> volume = std::vector<double>(all_regions.size()), mean = volume, min = volume,
+                        max = volume;
     /// Volume fraction of each region below each hypoxia threshold: [region][threshold].
-    std::array<std::array<double, 2>, 3> hypoxic_fraction{};
+    std::vector<std::array<double, 2>> hypoxic_fraction =
+      std::vector<std::array<double, 2>>(all_regions.size(), std::array<double, 2>{{0, 0}});
     /// |supply + inflow + source - consumption| / max of the terms.
     double balance_defect() const;
   };

@@ -239,10 +239,10 @@ namespace radiotwin
       }
   }
 
-  std::array<std::pair<double, double>, 6> TransportSolver::field_ranges() const
+  std::vector<std::pair<double, double>> TransportSolver::field_ranges() const
   {
-    std::array<std::pair<double, double>, 6> r;
-    for (unsigned int k = 0; k < 6; ++k)
+    std::vector<std::pair<double, double>> r(y.size());
+    for (unsigned int k = 0; k < y.size(); ++k)
       {
         double lo = std::numeric_limits<double>::max(), hi = -lo;
         for (const auto i : owned)
@@ -277,7 +277,7 @@ namespace radiotwin
                           &uptake_weight, &lymph_weight, &outflow_weight, &k_on_rate,
                           &k_off_rate, &internalisation_rate, &exchange_in, &exchange_out})
       v->reinit(owned, relevant, comm);
-    for (unsigned int r = 0; r < 3; ++r)
+    for (unsigned int r = 0; r < region_mass.size(); ++r)
       {
         region_mass[r].reinit(owned, relevant, comm);
         region_mass_phi[r].reinit(owned, relevant, comm);
@@ -391,7 +391,7 @@ namespace radiotwin
                           &uptake_weight, &lymph_weight, &outflow_weight, &k_on_rate,
                           &k_off_rate, &internalisation_rate})
       v->compress(VectorOperation::add);
-    for (unsigned int r = 0; r < 3; ++r)
+    for (unsigned int r = 0; r < region_mass.size(); ++r)
       {
         region_mass[r].compress(VectorOperation::add);
         region_mass_phi[r].compress(VectorOperation::add);
@@ -525,7 +525,7 @@ namespace radiotwin
     assembled_dt = dt_s;
   }
 
-  std::array<double, 2> TransportSolver::content(const std::array<VectorType, 6> &state) const
+  std::array<double, 2> TransportSolver::content(const std::vector<VectorType> &state) const
   {
     std::array<double, 2> total{{0, 0}};
     for (const auto i : owned)
@@ -721,11 +721,26 @@ namespace radiotwin
     return b;
   }
 
-  std::array<std::array<std::array<double, 2>, 3>, 3> TransportSolver::region_content() const
+  const std::vector<std::string> &TransportSolver::pool_names()
+  {
+    static const std::vector<std::string> names = {"free", "bound", "internalised"};
+    return names;
+  }
+
+  const std::vector<std::string> &TransportSolver::field_names()
+  {
+    static const std::vector<std::string> names = {"free_hot_nmol_per_L",         "free_cold_nmol_per_L",
+                                                   "bound_hot_nmol_per_L",        "bound_cold_nmol_per_L",
+                                                   "internalised_hot_nmol_per_L", "internalised_cold_nmol_per_L"};
+    return names;
+  }
+
+  TransportSolver::RegionContent TransportSolver::region_content() const
   {
     // Lumped masses per region: interface nodes count in each region with that region's share.
-    std::array<std::array<std::array<double, 2>, 3>, 3> result{};
-    for (unsigned int r = 0; r < 3; ++r)
+    RegionContent result(region_mass.size(),
+                         std::vector<std::array<double, 2>>(pool_names().size(), std::array<double, 2>{{0, 0}}));
+    for (unsigned int r = 0; r < result.size(); ++r)
       for (const auto i : owned)
         for (unsigned int s = 0; s < 2; ++s)
           {

@@ -23,6 +23,8 @@
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 
 #include <array>
+#include <string>
+#include <vector>
 #include <memory>
 
 #include "physics/base/parameter_file.h"
@@ -51,7 +53,7 @@ namespace radiotwin
     void set_extra_source(std::shared_ptr<dealii::Function<3>> source);
     void set_initial_free(const dealii::Function<3> &c0);
     /// Smallest and largest value of each of the six fields (collective).
-    std::array<std::pair<double, double>, 6> field_ranges() const;
+    std::vector<std::pair<double, double>> field_ranges() const;
 
     /// Amounts crossing the boundaries of the tissue during one step [nmol], per species.
     struct StepBalance
@@ -89,15 +91,21 @@ namespace radiotwin
 
     /// Ligand in tissue [nmol] per region index and pool (free, bound, internalised) and
     /// species: content[region][pool][species].
-    std::array<std::array<std::array<double, 2>, 3>, 3> region_content() const;
+    using RegionContent = std::vector<std::vector<std::array<double, 2>>>;
+    RegionContent region_content() const;
+    /// The names of the pools of region_content() (free, bound, internalised), and of the
+    /// nodal fields with their units (free_hot_nmol_per_L, ...).
+    static const std::vector<std::string> &pool_names();
+    static const std::vector<std::string> &field_names();
 
     const dealii::DoFHandler<3> &dof_handler() const { return dofs; }
-    /// Nodal fields [nmol L^-1]: 0 free hot, 1 free cold, 2 bound hot, 3 bound cold,
-    /// 4 internalised hot, 5 internalised cold (free per fluid, others per tissue volume).
-    const std::array<VectorType, 6> &fields() const { return y; }
+    /// Nodal fields [nmol L^-1], named by field_names(): 0 free hot, 1 free cold, 2 bound hot,
+    /// 3 bound cold, 4 internalised hot, 5 internalised cold (free per fluid, others per
+    /// tissue volume).
+    const std::vector<VectorType> &fields() const { return y; }
     /// The fields for a checkpoint, and to restore them at a restart (then call
     /// distribute_constraints() on each).
-    std::array<VectorType, 6> &fields_for_restart() { return y; }
+    std::vector<VectorType> &fields_for_restart() { return y; }
     /// Per line-source point of the Darcy solver (vessel networks): the ligand exchange
     /// J = in c_p - out c_i [m^3/s] of the point, as assembled into the nodal coefficients.
     const std::vector<std::array<double, 2>> &line_source_ligand_coefficients() const
@@ -114,7 +122,7 @@ namespace radiotwin
     }
     /// Lumped volume of each node [m^3]: int phi_i, in total and restricted to each region.
     const VectorType &lumped_volume() const { return mass; }
-    const std::array<VectorType, 3> &region_lumped_volumes() const { return region_mass; }
+    const std::vector<VectorType> &region_lumped_volumes() const { return region_mass; }
     /// Hypoxia-receptor coupling (before setup()): R0 times f(pO2) with pO2 [mmHg] given on
     /// a Q1 DoFHandler of the same mesh.
     void set_receptor_po2_factor(const dealii::DoFHandler<3> &o2_dofs, const VectorType &po2_mmHg,
@@ -154,7 +162,7 @@ namespace radiotwin
     void transport(double t_s, double dt_s, std::array<double, 2> &lymph,
                    std::array<double, 2> &outflow);
     /// Ligand in the tissue [nmol] per species: of @p state, or of the current state.
-    std::array<double, 2> content(const std::array<VectorType, 6> &state) const;
+    std::array<double, 2> content(const std::vector<VectorType> &state) const;
     std::array<double, 2> content() const { return content(y); }
 
     std::vector<std::array<double, 2>> line_ligand;
@@ -194,7 +202,7 @@ namespace radiotwin
     {
       bool                      active = false;
       double                    dt_s   = 0;
-      std::array<VectorType, 6> after_transport;
+      std::vector<VectorType>   after_transport;
       StepBalance               balance;
       ExchangeTry               last_try;
       std::array<double, 2>     last_released{};
@@ -202,13 +210,15 @@ namespace radiotwin
     /// Solve (M_phi/dt + theta K) x = rhs to the balance tolerance; x holds the start value.
     void solve_transport(const dealii::TrilinosWrappers::MPI::Vector &rhs, VectorType &x);
 
-    std::array<VectorType, 6> y;
+    /// The six nodal fields: free, bound, internalised; hot and cold (fields()).
+    std::vector<VectorType> y = std::vector<VectorType>(6);
     VectorType mass, mass_phi, porosity, receptors, release_rate; ///< lumped, nodal
     VectorType k_on_rate, k_off_rate, internalisation_rate;        ///< nodal averages
     VectorType exchange_in, exchange_out; ///< q_in, q_out per node [1/s] (ligand_kinetics.h)
     /// Lumped masses restricted to each region's cells: region content is then a dot product,
     /// not a cell loop, in every time step.
-    std::array<VectorType, 3> region_mass, region_mass_phi;
+    std::vector<VectorType> region_mass     = std::vector<VectorType>(all_regions.size()),
+                            region_mass_phi = std::vector<VectorType>(all_regions.size());
     VectorType source_weight;   ///< int (J_v (1 - sigma) + PS_eff) phi_i  [m^3/s]
     VectorType uptake_weight;   ///< int PS_eff phi_i (back-diffusion to plasma) [m^3/s]
     VectorType lymph_weight;    ///< int J_L phi_i [m^3/s]

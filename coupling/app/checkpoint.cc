@@ -96,6 +96,7 @@ namespace radiotwin
       std::uint64_t active_cells = 0;
       double        time_h = 0;
       Json          parts; ///< part name -> state version
+      bool          foreign_format = false; ///< written by a RadioTwin of another format
       struct File
       {
         std::string   name;
@@ -117,7 +118,8 @@ namespace radiotwin
         {
           const Json j = Json::parse(in);
           const std::string format = j.value("format", std::string("(none)"));
-          if (format != checkpoint_format)
+          manifest.foreign_format = format != checkpoint_format;
+          if (manifest.foreign_format)
             return "it was written in the format '" + format + "' (RadioTwin " +
                    j.value("radiotwin_version", std::string("unknown")) + "); this RadioTwin reads '" +
                    checkpoint_format + "' only: rerun from the start, or resume with that version";
@@ -127,6 +129,8 @@ namespace radiotwin
           manifest.vectors      = j.at("vectors").get<unsigned int>();
           manifest.active_cells = j.at("active_cells").get<std::uint64_t>();
           manifest.parts        = j.at("parts");
+          if (!manifest.parts.is_object())
+            return "checkpoint.json is incomplete or malformed";
           for (const auto &f : j.at("files"))
             manifest.files.push_back({f.at("name").get<std::string>(), f.at("bytes").get<std::uint64_t>(),
                                       f.at("crc32").get<std::uint32_t>()});
@@ -293,7 +297,7 @@ namespace radiotwin
           std::ofstream out(tmp / "state.bin", std::ios::binary);
           out.write(state.data(), state.size());
           std::ofstream prm(tmp / "parameters.json");
-          prm << Json(parameters).dump(2) << "\n";
+          prm << dump_json(Json(parameters));
           if (!out || !prm)
             throw std::runtime_error("cannot write the checkpoint in '" + tmp.string() + "'");
         }
@@ -317,7 +321,7 @@ namespace radiotwin
             sync_file(tmp / name);
             manifest["files"].push_back({{"name", name}, {"bytes", bytes}, {"crc32", crc}});
           }
-        write_file_atomically((tmp / "checkpoint.json").string(), manifest.dump(2) + "\n");
+        write_file_atomically((tmp / "checkpoint.json").string(), dump_json(manifest));
         sync_file(tmp / "checkpoint.json");
         fs::remove_all(folder);
         fs::rename(tmp, folder);
@@ -355,14 +359,20 @@ namespace radiotwin
                 found = {c.string(), m.step, m.time_h, m.ranks, m.vectors, m.active_cells, m.parts};
                 break;
               }
+            if (m.foreign_format)
+              {
+                // Not damaged: the whole run was written by another RadioTwin.
+                error = "--resume " + output_directory + ": the checkpoint " + c.string() + " " + problem;
+                break;
+              }
             std::cerr << "radiotwin: warning: checkpoint " << c.string() << " is damaged: " << problem
                       << "; trying the previous one" << std::endl;
             reasons += "; " + c.filename().string() + ": " + problem;
           }
-        if (found.folder.empty())
+        if (error.empty() && found.folder.empty())
           error = "--resume " + output_directory + ": no usable checkpoint in " + base.string() +
                   (candidates.empty() ? " (none written)" : reasons);
-        else
+        else if (error.empty())
           {
             // Same parameters (but where checkpoints go, and how often), or the restart
             // would continue another run.

@@ -10,7 +10,6 @@
 
 #include <iostream>
 #include <memory>
-#include <regex>
 
 #include <CLI/CLI.hpp>
 #include <sstream>
@@ -71,10 +70,13 @@ namespace
     const auto  add_options = [&](CLI::App &a) {
       a.add_flag("-h,--help", cl.help);
       a.add_flag("--version", cl.version);
-      a.add_option("--print-parameters", print_format)
-        ->expected(0, 1)
-        ->check(CLI::IsMember({"prm", "json"}));
-      a.add_option("--set", cl.overrides)->type_name("\"Section/Sub/Name=value\"")->take_all();
+      // A value only with '=': "--print-parameters FILE.prm" leaves FILE to the positional.
+      a.add_flag("--print-parameters{prm}", print_format)->check(CLI::IsMember({"prm", "json"}));
+      // One value per occurrence: "--set A=1 FILE.prm" leaves FILE to the positional.
+      a.add_option("--set", cl.overrides)
+        ->type_name("\"Section/Sub/Name=value\"")
+        ->allow_extra_args(false)
+        ->take_all();
       a.add_option("--resume", cl.resume)->type_name("DIR");
       a.add_option("file", cl.file)->type_name("FILE.prm|FILE.json");
     };
@@ -90,19 +92,12 @@ namespace
       }
     cl.pbrpk = pbrpk->parsed();
     const CLI::App &used = cl.pbrpk ? *pbrpk : app;
-    if (used.count("--print-parameters") > 0)
-      cl.print_format = print_format.empty() ? "prm" : print_format;
+    cl.print_format = print_format;
     if (used.count("--resume") > 0 && cl.resume.empty())
       throw radiotwin::InputError("--resume needs the output folder of the run to continue");
     return cl;
   }
 
-  std::string one_line(const dealii::ExceptionBase &e)
-  {
-    std::ostringstream os;
-    e.print_info(os);
-    return std::regex_replace(os.str(), std::regex("\\s+"), " ");
-  }
 } // namespace
 
 int main(int argc, char **argv)
@@ -176,7 +171,7 @@ int main(int argc, char **argv)
     }
   catch (const dealii::ExceptionBase &e)
     {
-      std::cerr << "radiotwin: run failed: " << one_line(e) << std::endl;
+      std::cerr << "radiotwin: run failed: " << radiotwin::exception_text(e) << std::endl;
     }
   catch (const std::exception &e)
     {

@@ -28,7 +28,7 @@
 // Adding a part: a file pair with a class derived from ModelPart (a static
 // declare_parameters(ParameterHandler &) and a static create(RunContext &, ParameterHandler &)
 // that returns nullptr when the parameters leave it off), and one line that registers it:
-// PartRegistry::add<MyPart>() (the shipped parts: coupling/app/parts/registry.cc).
+// PartRegistry::add<MyPart>("name") (the shipped parts: coupling/app/parts/registry.cc).
 #pragma once
 
 #include <deal.II/base/conditional_ostream.h>
@@ -72,6 +72,17 @@ namespace radiotwin
     std::string                                       output_directory;
 
     bool root() const { return dealii::Utilities::MPI::this_mpi_process(comm) == 0; }
+
+    /// A summary object with one entry per region of the geometry ("tumour", ...): the
+    /// object @p entry(i) gives for region index i.
+    template <class F>
+    Json per_region(const F &entry) const
+    {
+      Json regions;
+      for (const Region r : geometry.regions())
+        regions[region_key(r)] = entry(region_index(material_id(r)));
+      return regions;
+    }
 
     /// The part of type P of this run, or nullptr (parts built so far, in order).
     template <class P>

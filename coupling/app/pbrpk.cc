@@ -9,6 +9,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "coupling/app/output_folder.h"
 #include "coupling/whole_body_model.h"
 #include "physics/base/atomic_file.h"
 #include "physics/base/version.h"
@@ -22,22 +23,14 @@ namespace radiotwin
   {
     TissueDosimetry::declare_parameters(prm);
     WholeBodyModel::declare_parameters(prm);
-    prm.enter_subsection("Output");
-    prm.declare_entry("Directory", "", Patterns::Anything(),
-                      "Folder for this run's results (created if missing). Empty: "
-                      "results/<name of the parameter file>.");
-    prm.leave_subsection();
+    declare_output_directory(prm);
   }
 
   int run_pbrpk(MPI_Comm comm, ParameterHandler &prm, const ParameterFile &file)
   {
     WholeBodyModel model;
     model.parse_parameters(prm, file);
-    prm.enter_subsection("Output");
-    std::string directory = prm.get("Directory");
-    prm.leave_subsection();
-    if (directory.empty())
-      directory = "results/" + std::filesystem::path(file.filename()).stem().string();
+    const std::string directory = output_directory(prm, file);
 
     const bool root = Utilities::MPI::this_mpi_process(comm) == 0;
     if (root)
@@ -50,17 +43,11 @@ namespace radiotwin
     const auto result = model.run();
     if (root)
       {
-        std::error_code ec;
-        std::filesystem::create_directories(directory, ec);
-        if (!std::filesystem::is_directory(directory))
-          throw InputError(file.locate("Output/Directory").describe() +
-                           ": cannot create the output directory '" + directory + "'");
-        std::filesystem::remove(directory + "/summary.json", ec);
         std::ostringstream os;
         prm.print_parameters(os, ParameterHandler::ShortPRM);
-        write_file_atomically(directory + "/parameters.prm", os.str());
+        prepare_output_folder(directory, file, os.str());
         const Json summary = model.write_outputs(result, directory);
-        write_file_atomically(directory + "/summary.json", summary.dump(2) + "\n"); // last
+        write_file_atomically(directory + "/summary.json", dump_json(summary)); // last
         std::cout << "  integrated " << result.times_h.back() << " h in " << result.steps
                   << " CVODE steps, " << std::setprecision(3) << result.wall_time_s << " s\n"
                   << "Results: " << directory

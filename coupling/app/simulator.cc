@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "coupling/app/output_folder.h"
 #include "physics/base/atomic_file.h"
 #include "physics/base/input_error.h"
 #include "physics/base/units.h"
@@ -26,11 +27,6 @@ namespace radiotwin
 
   namespace
   {
-    std::string stem(const std::string &path)
-    {
-      return std::filesystem::path(path).stem().string();
-    }
-
     /// Environment variables that change results; recorded with the parameters.
     const char *const result_environment[] = {"RADIOTWIN_ML_OPTIONS"};
   } // namespace
@@ -41,10 +37,8 @@ namespace radiotwin
     TissueProperties::declare_parameters(prm);
     TissueDosimetry::declare_parameters(prm);
     Checkpointer::declare_parameters(prm);
+    declare_output_directory(prm);
     prm.enter_subsection("Output");
-    prm.declare_entry("Directory", "", Patterns::Anything(),
-                      "Folder for this run's results (created if missing; relative to the "
-                      "working directory). Empty: results/<name of the parameter file>.");
     prm.declare_entry("Write VTU", "true", Patterns::Bool(),
                       "Write the fields as .pvtu/.vtu with a .pvd record for ParaView.");
     prm.leave_subsection();
@@ -61,10 +55,8 @@ namespace radiotwin
     geometry_.parse_parameters(prm, file);
     tissue.parse_parameters(prm, file);
 
+    const std::string directory = radiotwin::output_directory(prm, file);
     prm.enter_subsection("Output");
-    std::string directory = prm.get("Directory");
-    if (directory.empty())
-      directory = "results/" + stem(file.filename());
     write_vtu = prm.get_bool("Write VTU");
     prm.leave_subsection();
     checkpointer.parse_parameters(prm, file);
@@ -109,17 +101,10 @@ namespace radiotwin
     const std::string &directory = context->output_directory;
     if (Utilities::MPI::this_mpi_process(comm) == 0)
       {
-        std::error_code ec;
-        std::filesystem::create_directories(directory, ec);
-        if (ec || !std::filesystem::is_directory(directory))
-          throw InputError(file.locate("Output/Directory").describe() +
-                           ": cannot create the output directory '" + directory + "'");
-        // A summary left by an earlier run would make this one look complete while it runs.
-        std::filesystem::remove(directory + "/summary.json", ec);
+        prepare_output_folder(directory, file, parameters_text);
         // An earlier run's checkpoints do not belong to a fresh run.
         if (!resuming)
           Checkpointer::remove_all(directory);
-        write_file_atomically(directory + "/parameters.prm", parameters_text);
       }
     MPI_Barrier(comm);
   }
@@ -241,10 +226,10 @@ namespace radiotwin
         summary_["checkpoints"] = c;
       }
     if (Utilities::MPI::this_mpi_process(comm) == 0)
-      write_file_atomically(directory + "/summary.json", summary_.dump(2) + "\n");
+      write_file_atomically(directory + "/summary.json", dump_json(summary_));
 
-    pcout << "  wall time " << wall.wall_time() << " s, peak memory " << peak_MB << " MB/rank"
-          << std::endl;
+    pcout << std::setprecision(4) << "  wall time " << wall.wall_time() << " s, peak memory " << peak_MB
+          << " MB/rank" << std::setprecision(6) << std::endl;
     timer->print_summary();
     pcout << "Results: " << directory << "/ (radiotwin.pvd for ParaView, summary.json, "
           << "radial_profile.csv)" << std::endl;
@@ -257,7 +242,7 @@ namespace radiotwin
     for (const auto &p : parts)
       if (auto s = p->time_schedule())
         clock = std::move(s);
-    Assert(clock, ExcMessage("a time-dependent run needs a part that gives the time steps"));
+    AssertThrow(clock, ExcMessage("a time-dependent run needs a part that gives the time steps"));
     for (auto &p : parts)
       p->prepare_time_loop();
 
@@ -277,15 +262,9 @@ namespace radiotwin
     unsigned int steps = 0, counter = 0;
     if (resume_point)
       {
-        TimerOutput::Scope              scope(*timer, "Checkpoint: restart");
-        std::vector<ModelPart::VectorType *> vectors;
-        const DoFHandler<3> *                dofs = nullptr;
-        for (auto &p : parts)
-          for (auto *v : p->checkpoint_vectors())
-            {
-              vectors.push_back(v);
-              dofs = p->checkpoint_dofs();
-            }
+        TimerOutput::Scope scope(*timer, "Checkpoint: restart");
+        const DoFHandler<3> *dofs    = nullptr;
+        const auto           vectors = nodal_state(dofs);
         Checkpointer::load_vectors(
           *resume_point, *dofs,
           [this](parallel::distributed::Triangulation<3> &tria) { geometry_.create_coarse(tria); },
@@ -368,6 +347,21 @@ namespace radiotwin
     return true;
   }
 
+  std::vector<ModelPart::VectorType *> Simulator::nodal_state(const DoFHandler<3> *&dofs) const
+  {
+    std::vector<ModelPart::VectorType *> vectors;
+    for (const auto &p : parts)
+      for (auto *v : p->checkpoint_vectors())
+        {
+          AssertThrow(dofs == nullptr || dofs == p->checkpoint_dofs(),
+                      ExcMessage("checkpoint: all nodal state must live on the same DoFs"));
+          dofs = p->checkpoint_dofs();
+          vectors.push_back(v);
+        }
+    AssertThrow(dofs != nullptr, ExcMessage("checkpoint: a time-dependent run without nodal state"));
+    return vectors;
+  }
+
   void Simulator::write_checkpoint(const unsigned int step, const double t_s, const double dt_s,
                                    const unsigned int output_index,
                                    const std::vector<std::pair<double, std::string>> &pvd)
@@ -387,16 +381,9 @@ namespace radiotwin
             versions[p->name()] = p->state_version();
           }
     }
-    std::vector<const ModelPart::VectorType *> vectors;
-    const DoFHandler<3> *                      dofs = nullptr;
-    for (auto &p : parts)
-      for (const auto *v : p->checkpoint_vectors())
-        {
-          vectors.push_back(v);
-          AssertThrow(dofs == nullptr || dofs == p->checkpoint_dofs(),
-                      ExcMessage("checkpoint: all nodal state must live on the same DoFs"));
-          dofs = p->checkpoint_dofs();
-        }
+    const DoFHandler<3> *                dofs = nullptr;
+    const auto                           state = nodal_state(dofs);
+    std::vector<const ModelPart::VectorType *> vectors(state.begin(), state.end());
     checkpointer.write(context->output_directory, step, t_s / units::h, triangulation, *dofs, vectors,
                        bytes.str(), parameters_flat, versions, comm);
     pcout << std::setprecision(6) << "  checkpoint: step " << step << ", t = " << t_s / units::h << " h ("

@@ -61,6 +61,8 @@ namespace radiotwin
     void prepare_output_directory() const;
     /// The time loop; false when a signal stopped it after a checkpoint.
     bool run_time_loop();
+    /// The parts' nodal state for a checkpoint, in the parts' order, and its DoFs.
+    std::vector<ModelPart::VectorType *> nodal_state(const dealii::DoFHandler<3> *&dofs) const;
     void write_checkpoint(unsigned int step, double t_s, double dt_s, unsigned int output_index,
                           const std::vector<std::pair<double, std::string>> &pvd);
 

@@ -24,7 +24,8 @@ namespace radiotwin
       return s;
     }
 
-    /// The fields of a line, split at ',' and trimmed (an empty line has none).
+    /// The fields of a line, split at ',' and trimmed. As in any CSV file, "a,b," has three
+    /// fields, the last one empty (an unset optional value).
     std::vector<std::string> split(const std::string &line)
     {
       std::vector<std::string> fields;
@@ -38,6 +39,14 @@ namespace radiotwin
           begin = end + 1;
         }
       return fields;
+    }
+
+    /// A whole field as a finite number.
+    bool to_finite_number(const std::string &field, double &x)
+    {
+      char *end = nullptr;
+      x         = std::strtod(field.c_str(), &end);
+      return !field.empty() && end == field.c_str() + field.size() && std::isfinite(x);
     }
   } // namespace
 
@@ -57,7 +66,7 @@ namespace radiotwin
     const double      x      = std::strtod(text.c_str(), &end);
     if (text.empty() || end != text.c_str() + text.size())
       throw InputError(prefix + " is not a number");
-    if (std::isnan(x) && empty_is_nan)
+    if (std::isnan(x) && empty_is_nan) // "nan" written for an unset value
       return x;
     if (!std::isfinite(x))
       throw InputError(prefix + " is not a finite number");
@@ -139,10 +148,9 @@ namespace radiotwin
         bool              numeric = true;
         for (const auto &field : line.fields)
           {
-            char *       end = nullptr;
-            const double x   = std::strtod(field.c_str(), &end);
+            double x = 0;
+            numeric &= to_finite_number(field, x);
             row.values.push_back(x);
-            numeric &= !field.empty() && end == field.c_str() + field.size() && std::isfinite(x);
           }
         if (!numeric)
           {

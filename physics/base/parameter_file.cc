@@ -1,6 +1,7 @@
 #include "physics/base/parameter_file.h"
 
 #include <deal.II/base/exceptions.h>
+#include <deal.II/base/utilities.h>
 
 #include <fstream>
 #include <functional>
@@ -13,25 +14,6 @@ namespace radiotwin
 {
   namespace
   {
-    std::string trim(const std::string &s)
-    {
-      const auto b = s.find_first_not_of(" \t\r\n");
-      if (b == std::string::npos)
-        return "";
-      const auto e = s.find_last_not_of(" \t\r\n");
-      return s.substr(b, e - b + 1);
-    }
-
-    /// The "additional information" of a deal.II exception, on one line.
-    std::string one_line(const dealii::ExceptionBase &e)
-    {
-      std::ostringstream os;
-      e.print_info(os);
-      std::string text = os.str();
-      text             = std::regex_replace(text, std::regex("\\s+"), " ");
-      return trim(text);
-    }
-
     std::string join_path(const std::vector<std::string> &sections, const std::string &name)
     {
       std::string path;
@@ -48,12 +30,12 @@ namespace radiotwin
     for (const char c : path)
       if (c == '/')
         {
-          parts.push_back(trim(current));
+          parts.push_back(dealii::Utilities::trim(current));
           current.clear();
         }
       else
         current += c;
-    const std::string name = trim(current);
+    const std::string name = dealii::Utilities::trim(current);
     return {parts, name};
   }
 
@@ -72,16 +54,16 @@ namespace radiotwin
         const auto hash = line.find('#');
         if (hash != std::string::npos)
           line = line.substr(0, hash);
-        line = trim(line);
+        line = dealii::Utilities::trim(line);
         if (line.rfind("subsection ", 0) == 0)
-          sections.push_back(trim(line.substr(11)));
+          sections.push_back(dealii::Utilities::trim(line.substr(11)));
         else if (line == "end" && !sections.empty())
           sections.pop_back();
         else if (line.rfind("set ", 0) == 0)
           {
             const auto eq = line.find('=');
             if (eq != std::string::npos)
-              line_of_path[join_path(sections, trim(line.substr(4, eq - 4)))] = n;
+              line_of_path[join_path(sections, dealii::Utilities::trim(line.substr(4, eq - 4)))] = n;
           }
       }
   }
@@ -119,7 +101,7 @@ namespace radiotwin
       {
         // deal.II's messages carry "Line <n> of file <f>: ..."; rewrite them as
         // "f:n: parameter 'Section/Name': ..." with the path from our own scan.
-        const std::string msg = one_line(e);
+        const std::string msg = exception_text(e);
         std::smatch       m;
         if (std::regex_search(msg, m, std::regex("Line <([0-9]+)> of file <[^>:]*>?:? *(.*)")))
           {
@@ -154,7 +136,7 @@ namespace radiotwin
       }
     catch (const dealii::ExceptionBase &e)
       {
-        throw InputError(pseudo_filename + ": " + one_line(e));
+        throw InputError(pseudo_filename + ": " + exception_text(e));
       }
   }
 
@@ -164,8 +146,8 @@ namespace radiotwin
     if (eq == std::string::npos)
       throw InputError("--set \"" + assignment +
                        "\": expected the form \"Section/Sub/Name=value\"");
-    const std::string path  = trim(assignment.substr(0, eq));
-    const std::string value = trim(assignment.substr(eq + 1));
+    const std::string path  = dealii::Utilities::trim(assignment.substr(0, eq));
+    const std::string value = dealii::Utilities::trim(assignment.substr(eq + 1));
     // Entry names may hold '/' themselves ("S/V [cm^-1]", "[nmol L^-1]"): enter sections while
     // the next part names one; the rest is the entry's name.
     const auto [parts, last] = split_parameter_path(path);
@@ -196,7 +178,7 @@ namespace radiotwin
         for (; entered > 0; --entered)
           prm.leave_subsection();
         throw InputError("--set \"" + assignment + "\": parameter '" + path +
-                         "': " + one_line(e));
+                         "': " + exception_text(e));
       }
     for (; entered > 0; --entered)
       prm.leave_subsection();
@@ -224,6 +206,13 @@ namespace radiotwin
   {
     throw InputError(locate(path).describe() + ": " + message);
   }
+  std::string exception_text(const dealii::ExceptionBase &e)
+  {
+    std::ostringstream os;
+    e.print_info(os);
+    return dealii::Utilities::trim(std::regex_replace(os.str(), std::regex("\\s+"), " "));
+  }
+
   std::map<std::string, std::string> flat_parameters(const dealii::ParameterHandler &prm)
   {
     std::ostringstream os;

@@ -52,6 +52,9 @@ namespace radiotwin
     std::map<std::string, std::string> overridden; ///< path -> "--set" text
   };
 
+  /// The "additional information" of a deal.II exception, on one line.
+  std::string exception_text(const dealii::ExceptionBase &e);
+
   /// Every parameter of @p prm as "Section/Sub/Name" -> value (from deal.II's JSON output):
   /// what a run's results depend on, for checkpoints and records.
   std::map<std::string, std::string> flat_parameters(const dealii::ParameterHandler &prm);

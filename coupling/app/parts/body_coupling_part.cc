@@ -5,6 +5,7 @@
 
 #include "coupling/app/parts/darcy_part.h"
 #include "coupling/app/parts/transport_part.h"
+#include "physics/regions.h"
 
 namespace radiotwin
 {

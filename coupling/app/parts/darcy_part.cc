@@ -146,18 +146,12 @@ namespace radiotwin
     write_profile_and_verification();
 
     const auto &d = diagnostics_;
-    Json        regions;
-    for (const Region r : context.geometry.regions())
-      {
-        const unsigned int i = region_index(material_id(r));
-        Json               region;
-        region["volume_mL"]     = d.volume[i] / units::mL;
-        region["ifp_mean_mmHg"] = d.mean_pressure[i] / units::mmHg;
-        region["ifp_max_mmHg"]  = d.max_pressure[i] / units::mmHg;
-        region["ifp_min_mmHg"]  = d.min_pressure[i] / units::mmHg;
-        regions[region_key(r)]  = region;
-      }
-    summary_["regions"]                                = regions;
+    summary_["regions"] = context.per_region([&](const unsigned int i) {
+      return Json{{"volume_mL", d.volume[i] / units::mL},
+                  {"ifp_mean_mmHg", d.mean_pressure[i] / units::mmHg},
+                  {"ifp_max_mmHg", d.max_pressure[i] / units::mmHg},
+                  {"ifp_min_mmHg", d.min_pressure[i] / units::mmHg}};
+    });
     summary_["rim_velocity_max_um_per_s"]              = d.rim_velocity_max / units::um_per_s;
     summary_["rim_velocity_mean_outward_um_per_s"]     = d.rim_velocity_mean / units::um_per_s;
     summary_["fluid_leakage_from_vessels_uL_per_min"]  = d.vessel_leakage / units::uL_per_min;
@@ -165,9 +159,14 @@ namespace radiotwin
     summary_["outer_boundary_outflow_uL_per_min"]      = d.outflow_consistent / units::uL_per_min;
     summary_["outer_boundary_outflow_from_gradient_uL_per_min"] = d.outflow_gradient / units::uL_per_min;
     summary_["fluid_balance_relative_defect"]          = d.balance_defect();
+  }
 
+  void DarcyPart::finish()
+  {
+    // The flow's numbers close the run's log.
+    const auto &       d      = diagnostics_;
     const unsigned int tumour = region_index(material_id(Region::tumour));
-    pcout << std::setprecision(4) << "  IFP tumour mean " << d.mean_pressure[tumour] / units::mmHg
+    context.pcout << std::setprecision(4) << "  IFP tumour mean " << d.mean_pressure[tumour] / units::mmHg
           << " mmHg, max " << d.max_pressure[tumour] / units::mmHg << " mmHg; rim velocity max "
           << d.rim_velocity_max / units::um_per_s << " um/s"
           << "\n  fluid: vessels " << d.vessel_leakage / units::uL_per_min << " uL/min, lymphatics "

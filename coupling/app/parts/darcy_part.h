@@ -24,6 +24,7 @@ namespace radiotwin
     std::string name() const override { return "darcy"; }
     void        setup() override;
     void        solve_steady() override;
+    void        finish() override;
     void        add_summary(Json &summary) override;
 
     const DarcySolver &     solver() const { return *darcy; }

@@ -70,7 +70,10 @@ namespace radiotwin
     j["energy_deposition"] = dose->uses_kernel() ? "dose point kernel" : "local";
     // Energy check: the dose fields against the time-integrated activity of the region
     // totals (both trapezoidal in time; exact for local deposition and for the kernel).
-    const double emitted_J = (tia[0] + tia[1] + tia[2]) * 1e6 * units::h * dose->electron_energy_J();
+    double tia_all = 0;
+    for (const double t : tia)
+      tia_all += t;
+    const double emitted_J = tia_all * 1e6 * units::h * dose->electron_energy_J();
     j["energy_emitted_J"]   = emitted_J;
     j["energy_deposited_J"] = report.energy_deposited_J;
     j["energy_balance_relative_defect"] =

@@ -76,19 +76,13 @@ namespace radiotwin
         j["blood_pO2_max_mmHg"]      = *std::max_element(blood.begin(), blood.end());
         j["network_tissue_sweeps"]   = vessels->coupling().oxygen_iterations();
       }
-    Json regions;
-    for (const Region r : context.geometry.regions())
-      {
-        const unsigned int i = region_index(material_id(r));
-        Json               jr;
-        jr["pO2_mean_mmHg"]             = d.mean[i];
-        jr["pO2_min_mmHg"]              = d.min[i];
-        jr["pO2_max_mmHg"]              = d.max[i];
-        jr["hypoxic_fraction"]          = d.hypoxic_fraction[i][0];
-        jr["severely_hypoxic_fraction"] = d.hypoxic_fraction[i][1];
-        regions[region_key(r)]          = jr;
-      }
-    j["regions"] = regions;
+    j["regions"] = context.per_region([&](const unsigned int i) {
+      return Json{{"pO2_mean_mmHg", d.mean[i]},
+                  {"pO2_min_mmHg", d.min[i]},
+                  {"pO2_max_mmHg", d.max[i]},
+                  {"hypoxic_fraction", d.hypoxic_fraction[i][0]},
+                  {"severely_hypoxic_fraction", d.hypoxic_fraction[i][1]}};
+    });
   }
 
   void OxygenPart::add_output_fields(OutputStream, std::vector<NodalField> &fields)

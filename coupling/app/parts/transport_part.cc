@@ -2,7 +2,9 @@
 
 #include <boost/serialization/array.hpp>
 #include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
 
+#include <algorithm>
 #include <iomanip>
 
 #include "coupling/app/parts/body_coupling_part.h"
@@ -33,7 +35,10 @@ namespace radiotwin
 
   TransportPart::TransportPart(RunContext &context, ParameterHandler &prm)
     : context(context)
+    , wall(context.comm, true)
   {
+    wall.stop();
+    wall.reset();
     prm.enter_subsection("Coupling");
     const bool coupled = prm.get_bool("Whole-body coupling");
     prm.leave_subsection();
@@ -53,7 +58,10 @@ namespace radiotwin
 
   double TransportPart::hot_activity(const Content &c, const unsigned int r) const
   {
-    return (c[r][0][0] + c[r][1][0] + c[r][2][0]) * a_per_nmol;
+    double hot_nmol = 0;
+    for (const auto &pool : c[r])
+      hot_nmol += pool[0];
+    return hot_nmol * a_per_nmol;
   }
 
   void TransportPart::prepare_time_loop()
@@ -68,7 +76,7 @@ namespace radiotwin
     csv.str("");
     csv << std::setprecision(10) << "time_h";
     for (const Region r : context.geometry.regions())
-      for (const char *pool : {"free", "bound", "internalised"})
+      for (const std::string &pool : TransportSolver::pool_names())
         for (const char *sp : {"hot", "cold"})
           csv << "," << region_key(r) << "_" << pool << "_" << sp << "_nmol";
     for (const Region r : context.geometry.regions())
@@ -76,16 +84,15 @@ namespace radiotwin
     csv << "\n";
     content_ = transport->region_content();
     write_row(0.0); // a restart replaces the table with the checkpoint's
-    wall.restart();
   }
 
   void TransportPart::write_row(const double t_s)
   {
     csv << t_s / units::h;
     for (const Region r : context.geometry.regions())
-      for (unsigned int pool = 0; pool < 3; ++pool)
-        for (unsigned int sp = 0; sp < 2; ++sp)
-          csv << "," << content_[region_index(material_id(r))][pool][sp];
+      for (const auto &pool : content_[region_index(material_id(r))])
+        for (const double amount : pool)
+          csv << "," << amount;
     for (const Region r : context.geometry.regions())
       csv << "," << hot_activity(content_, region_index(material_id(r)));
     csv << "\n";
@@ -93,6 +100,9 @@ namespace radiotwin
 
   void TransportPart::advance(const double t_s, const double dt_s)
   {
+    if (!loop_started)
+      wall.start();
+    loop_started = true;
     const auto b = coupling ? coupling->step(*transport, t_s, dt_s) : transport->step(t_s, dt_s, *plasma);
     worst_defect = std::max(worst_defect, b.defect());
     for (unsigned int s = 0; s < 2; ++s)
@@ -108,7 +118,7 @@ namespace radiotwin
   void TransportPart::end_step(const double t_s)
   {
     const auto new_content = transport->region_content();
-    for (unsigned int r = 0; r < 3; ++r) // trapezoidal time integral of activity
+    for (unsigned int r = 0; r < tia.size(); ++r) // trapezoidal time integral of activity
       tia[r] += 0.5 * (hot_activity(content_, r) + hot_activity(new_content, r)) * pending_step_s / units::h;
     content_   = new_content;
     end_time_s = t_s;
@@ -146,6 +156,7 @@ namespace radiotwin
 
   void TransportPart::finish()
   {
+    wall.stop();
     if (context.root())
       write_file_atomically(context.output_directory + "/region_totals.csv", csv.str());
   }
@@ -159,15 +170,9 @@ namespace radiotwin
     j["time_loop_wall_s"]                = wall.wall_time();
     j["max_step_balance_relative_defect"] = worst_defect;
     j["last_gmres_iterations"]           = transport->n_iterations();
-    Json regions;
-    for (const Region r : context.geometry.regions())
-      {
-        Json jr;
-        jr["time_integrated_activity_MBq_h"] = tia[region_index(material_id(r))];
-        jr["activity_at_end_MBq"]            = hot_activity(content_, region_index(material_id(r)));
-        regions[region_key(r)]               = jr;
-      }
-    j["regions"]                       = regions;
+    j["regions"] = context.per_region([&](const unsigned int i) {
+      return Json{{"time_integrated_activity_MBq_h", tia[i]}, {"activity_at_end_MBq", hot_activity(content_, i)}};
+    });
     j["transvascular_net_uptake_nmol"] = in[0] + in[1];
     j["lymphatic_loss_nmol"]           = lymph[0] + lymph[1];
     j["boundary_outflow_nmol"]         = out[0] + out[1];

@@ -50,10 +50,10 @@ namespace radiotwin
     /// Free hot and cold ligand in plasma [nmol L^-1] that the tissue saw in the step ending at t.
     std::array<double, 2> plasma_nM(double t_s) const;
     /// Ligand in the tissue now [nmol]: content[region][pool][species].
-    using Content = std::array<std::array<std::array<double, 2>, 3>, 3>;
+    using Content = TransportSolver::RegionContent;
     const Content &content() const { return content_; }
     /// Time-integrated hot activity per region index so far [MBq h].
-    const std::array<double, 3> &tia_MBq_h() const { return tia; }
+    const std::vector<double> &tia_MBq_h() const { return tia; }
     double activity_MBq_per_nmol() const { return a_per_nmol; }
     /// Largest per-step relative balance defect so far.
     double worst_balance_defect() const { return worst_defect; }
@@ -68,12 +68,13 @@ namespace radiotwin
     BodyCouplingPart *               coupling = nullptr;
     const DarcyPart *                darcy    = nullptr;
     double                           a_per_nmol = 0;
-    Content                          content_{};
+    Content                          content_;
     std::ostringstream               csv; ///< region_totals.csv so far
     unsigned int                     steps = 0;
-    std::array<double, 3>            tia{}; ///< MBq h per region
+    std::vector<double>              tia = std::vector<double>(all_regions.size()); ///< MBq h per region
     std::array<double, 2>            in{}, lymph{}, out{}, released{};
     double                           worst_defect = 0, end_time_s = 0, pending_step_s = 0;
-    dealii::Timer                    wall;
+    dealii::Timer                    wall; ///< the time loop of this process, from its first step
+    bool                             loop_started = false;
   };
 } // namespace radiotwin

@@ -35,7 +35,6 @@ namespace radiotwin
   VesselPart::VesselPart(RunContext &context, VesselCoupling &&v)
     : context(context)
     , vessels(std::move(v))
-    , record(context.output_directory, "vessel_network")
   {
     vessels.attach_timer(context.timer);
   }
@@ -45,7 +44,7 @@ namespace radiotwin
     darcy     = context.find<DarcyPart>();
     oxygen    = context.find<OxygenPart>();
     transport = context.find<TransportPart>();
-    record    = PvdRecord(context.output_directory, "vessel_network");
+    record.emplace(context.output_directory, "vessel_network"); // the folder is final now
     vessels.create_network(context.geometry);
     vessels.setup(darcy->solver().dof_handler(), darcy->solver().mapping(), context.tissue);
     const auto &net = vessels.network();
@@ -113,7 +112,7 @@ namespace radiotwin
     const std::string name = "vessel_network_" + Utilities::int_to_string(index, 4) + ".vtp";
     vessels.write_vtp(context.output_directory + "/" + name,
                       {NetworkField{"ligand_flux_pmol_per_min", flux}});
-    record.add(t_s / units::h, name, context.comm);
+    record->add(t_s / units::h, name, context.comm);
   }
 
   void VesselPart::add_summary(Json &summary)
@@ -129,16 +128,10 @@ namespace radiotwin
     j["wall_surface_mm2"] = net.total_surface() / (units::mm * units::mm);
     j["exchange_points"]  = vessels.n_sample_points();
     const auto density    = vessels.density_report();
-    Json       regions;
-    for (const Region r : context.geometry.regions())
-      {
-        const unsigned int i = region_index(material_id(r));
-        Json               region;
-        region["length_density_mm_per_mm3"] = density.length_density_per_m2[i] * units::mm * units::mm;
-        region["surface_density_per_cm"]    = density.surface_density_per_m[i] * units::cm;
-        regions[region_key(r)]              = region;
-      }
-    j["density"]                          = regions;
+    j["density"]          = context.per_region([&](const unsigned int i) {
+      return Json{{"length_density_mm_per_mm3", density.length_density_per_m2[i] * units::mm * units::mm},
+                  {"surface_density_per_cm", density.surface_density_per_m[i] * units::cm}};
+    });
     j["blood_pressure_min_mmHg"]          = b.min_pressure / units::mmHg;
     j["blood_pressure_max_mmHg"]          = b.max_pressure / units::mmHg;
     j["inflow_nL_per_min"]                = b.inflow / units::nL_per_min;
@@ -155,7 +148,7 @@ namespace radiotwin
 
   void VesselPart::save(boost::archive::binary_oarchive &archive) const
   {
-    auto entries = record.entries_so_far();
+    auto entries = record->entries_so_far();
     archive << entries;
   }
 
@@ -163,6 +156,6 @@ namespace radiotwin
   {
     std::vector<std::pair<double, std::string>> entries;
     archive >> entries;
-    record.restore(entries, context.comm);
+    record->restore(entries, context.comm);
   }
 } // namespace radiotwin

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "coupling/app/model_part.h"
 #include "coupling/vessel_tissue_coupling.h"
@@ -38,7 +39,7 @@ namespace radiotwin
     /// vessel_network.vtp: pressure, flow, leakage (and the blood pO2 and oxygen supply).
     void write_steady_output() override;
 
-    bool is_time_dependent() const override { return lines(); }
+    /// With the transport, the ligand through each wall at the output times.
     void write_output(double t_s, unsigned int index) override;
     void add_summary(Json &summary) override;
     unsigned int state_version() const override { return lines() ? 1 : 0; }
@@ -54,6 +55,6 @@ namespace radiotwin
     const DarcyPart *    darcy     = nullptr;
     const OxygenPart *   oxygen    = nullptr;
     const TransportPart *transport = nullptr;
-    PvdRecord            record; ///< vessel_network.pvd: the ligand flux at the output times
+    std::optional<PvdRecord> record; ///< vessel_network.pvd: the ligand flux at the output times
   };
 } // namespace radiotwin

@@ -21,10 +21,13 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 out=results/benchmark_transport
 mkdir -p "$out"
 printf "%5s %8s %6s %9s %14s %9s %9s %9s %9s %8s\n" ranks DoFs steps "s/step" "us/step/DoF" assembly reaction solve output total
+# The config's output times up to the end (a time past the end is an error).
+outputs=$(python3 -c "import sys; h = float(sys.argv[1]); t = [x for x in (1, 4, 24, 48, 96, 168) if x < h] + [h]; print(', '.join('%g' % x for x in t))" "$hours")
 for n in $ranks; do
   dir="$out/np$n"
   "$mpiexec" -n "$n" "$exe" configs/transport/default_7days.prm \
-    --set "Transport/Time stepping/End time [h]=$hours" --set "Output/Directory=$dir" \
+    --set "Transport/Time stepping/End time [h]=$hours" --set "Transport/Time stepping/Output times [h]=$outputs" \
+    --set "Output/Directory=$dir" \
     > "$dir.log" 2>&1 || { echo "run failed, see $dir.log" >&2; exit 1; }
   python3 - "$dir/summary.json" "$n" <<'PY'
 import json, sys

@@ -240,7 +240,7 @@ run() {
     args+=(--set "Transport/Time stepping/End time [h]=$hours"
            --set "Transport/Time stepping/Initial time step [min]=60"
            --set "Transport/Time stepping/Maximum time step [min]=60"
-           --set "Transport/Time stepping/Output times [h]=1e6")
+           --set "Transport/Time stepping/Output times [h]=")
   fi
   [ ${#extra[@]} -gt 0 ] && args+=("${extra[@]}")
   if [[ "$launcher" == *"{n}"* ]]; then launch=${launcher//\{n\}/$n}; else launch="$launcher $n"; fi

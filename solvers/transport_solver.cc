@@ -212,6 +212,12 @@ namespace radiotwin
     for (std::size_t i = 1; i < outputs_s.size(); ++i)
       if (outputs_s[i] <= outputs_s[i - 1])
         file.fail("Transport/Time stepping/Output times [h]", "output times must increase");
+    // A time past the end would silently never be written.
+    if (!outputs_s.empty() && outputs_s.back() > end_s * (1 + 1e-12))
+      file.fail("Transport/Time stepping/Output times [h]",
+                "the output time " + Utilities::to_string(outputs_s.back() / units::h) +
+                  " h is after 'End time [h]' = " + Utilities::to_string(end_s / units::h) +
+                  " h and would never be written");
   }
 
   TransportSolver::TransportSolver(const DarcySolver &darcy, const TissueProperties &tissue,

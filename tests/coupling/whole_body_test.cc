@@ -239,9 +239,9 @@ BOOST_AUTO_TEST_CASE(published_model_reference)
 {
   // Appendix A: an independent LSODA integration of the published model, 60 days, decay
   // 7.15e-5 /min. Time-integrated activity per injected activity [h] and %IA at 24 h.
-  // The liver is left out: it differs (0.46 h here vs 1.53 h); an effective liver receptor
-  // density of ~6 nmol/L instead of 0.05 x 26.6 would match, which the published table does
-  // not give (reported in the issue notes).
+  // Liver, skin and brain differ from the published output through its two structural
+  // quirks (docs/physics.md Appendix A): RadioTwin implements the corrected structure, whose
+  // independent integration gives the second table.
   const WholeBodyModel m = make({"Whole body/Integration/Duration [h]=1440",
                                  "Whole body/Integration/Decay constant override [min^-1]=7.15e-5"});
   const auto r = m.run();
@@ -250,12 +250,14 @@ BOOST_AUTO_TEST_CASE(published_model_reference)
     {"kidney", 0.769}, {"Tumor1", 0.0996}, {"Tumor2", 1.165}, {"TumorRest", 2.114},
     {"salivary_glands", 0.0754}, {"spleen", 0.0285}, {"GI", 1.001}, {"red_marrow", 0.174},
     {"lungs", 0.660}, {"muscle", 0.892}, {"rest", 2.083}};
-  for (const auto &[key, ref] : tia)
-    {
-      const double h = r.states.back()[m.network().integral(tissue(m, key).integral)] *
-                       m.activity_MBq_per_nmol() / 60.0 / ia;
-      BOOST_TEST(h == ref, tt::tolerance(0.02));
-    }
+  const std::map<std::string, double> tia_corrected = {{"liver", 0.463}, {"skin", 0.278}, {"brain", 0.0111}};
+  for (const auto *table : {&tia, &tia_corrected})
+    for (const auto &[key, ref] : *table)
+      {
+        const double h = r.states.back()[m.network().integral(tissue(m, key).integral)] *
+                         m.activity_MBq_per_nmol() / 60.0 / ia;
+        BOOST_TEST_CONTEXT(key) { BOOST_TEST(h == ref, tt::tolerance(0.02)); }
+      }
   const std::map<std::string, double> pct24 = {
     {"kidney", 1.06}, {"salivary_glands", 0.105}, {"Tumor2", 1.09}, {"TumorRest", 2.04}};
   for (const auto &[key, ref] : pct24)

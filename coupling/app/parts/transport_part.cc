@@ -112,16 +112,13 @@ namespace radiotwin
         out[s] += b.boundary_outflow[s];
         released[s] += b.released[s];
       }
-    pending_step_s = dt_s;
-  }
-
-  void TransportPart::end_step(const double t_s)
-  {
+    // The content after the step (the parts after this one read it) and its trapezoidal
+    // time integral.
     const auto new_content = transport->region_content();
-    for (unsigned int r = 0; r < tia.size(); ++r) // trapezoidal time integral of activity
-      tia[r] += 0.5 * (hot_activity(content_, r) + hot_activity(new_content, r)) * pending_step_s / units::h;
+    for (unsigned int r = 0; r < tia.size(); ++r)
+      tia[r] += 0.5 * (hot_activity(content_, r) + hot_activity(new_content, r)) * dt_s / units::h;
     content_   = new_content;
-    end_time_s = t_s;
+    end_time_s = t_s + dt_s;
     ++steps;
   }
 

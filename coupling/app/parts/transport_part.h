@@ -31,7 +31,6 @@ namespace radiotwin
     std::optional<TimeSchedule> time_schedule() const override;
     void        prepare_time_loop() override;
     void        advance(double t_s, double dt_s) override;
-    void        end_step(double t_s) override;
     void        write_output(double t_s, unsigned int index) override;
     std::string progress() const override;
     void        finish() override;
@@ -73,7 +72,7 @@ namespace radiotwin
     unsigned int                     steps = 0;
     std::vector<double>              tia = std::vector<double>(all_regions.size()); ///< MBq h per region
     std::array<double, 2>            in{}, lymph{}, out{}, released{};
-    double                           worst_defect = 0, end_time_s = 0, pending_step_s = 0;
+    double                           worst_defect = 0, end_time_s = 0;
     dealii::Timer                    wall; ///< the time loop of this process, from its first step
     bool                             loop_started = false;
   };

@@ -4,13 +4,16 @@
 #include <deal.II/grid/grid_generator.h>
 #include <deal.II/grid/grid_in.h>
 #include <deal.II/grid/grid_tools.h>
-#include <deal.II/grid/manifold_lib.h>
+#include <deal.II/grid/manifold.h>
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
+#include <limits>
 #include <set>
 #include <sstream>
 
+#include "meshes/concentric_spheres_manifold.h"
 #include "physics/base/units.h"
 
 namespace radiotwin
@@ -19,8 +22,8 @@ namespace radiotwin
 
   namespace
   {
-    constexpr types::manifold_id spherical_manifold_id = 0;
-    constexpr types::manifold_id transfinite_manifold_id = 1;
+    /// The whole generated mesh, cells, faces and edges, carries one chart manifold.
+    constexpr types::manifold_id concentric_spheres_manifold_id = 0;
 
     std::vector<unsigned int> parse_id_list(const std::string &text)
     {
@@ -220,15 +223,6 @@ namespace radiotwin
     GridGenerator::merge_triangulations(parts, coarse, 1e-12 * tumour_radius_m, false);
 
     const double tol = 1e-8 * tumour_radius_m;
-    auto on_sphere = [&](const auto &object, double &radius) {
-      const double r0 = object->vertex(0).distance(centre_point);
-      for (unsigned int v = 1; v < object->n_vertices(); ++v)
-        if (std::abs(object->vertex(v).distance(centre_point) - r0) > tol)
-          return false;
-      radius = r0;
-      return true;
-    };
-
     for (const auto &cell : coarse.active_cell_iterators())
       {
         // Classify by the outermost vertex: the vertex average of a shell cell can lie
@@ -242,34 +236,8 @@ namespace radiotwin
         else if (r < tumour_radius_m + tol)
           region = Region::tumour;
         cell->set_material_id(material_id(region));
-
-        // The 7 cells of the ball and the cells between sphere and cube are blended between
-        // their faces (transfinite interpolation); the other shells are exactly spherical.
-        // (Blending the shells too was measured 2.8x slower to refine: TFI's pull-back is a
-        // Newton iteration once the faces are curved.)
-        const bool in_ball = r < radii[0] + tol;
-        const bool in_cube_layer = geometry_type == Type::sphere_in_cube && r > tumour_radius_m + tol;
-        cell->set_all_manifold_ids((in_ball || in_cube_layer) ? transfinite_manifold_id :
-                                                                spherical_manifold_id);
       }
-    // Faces lying on one of the spheres are spherical, whichever cells they belong to;
-    // the faces of the host cube are flat.
-    // (The corners of a cube face are equidistant from the centre too: only the interface
-    // radii count.)
-    std::vector<double> spheres = radii;
-    if (geometry_type == Type::sphere_in_sphere)
-      spheres.push_back(host_size_m);
-    for (const auto &cell : coarse.active_cell_iterators())
-      for (const auto f : cell->face_indices())
-        {
-          double radius = 0;
-          if (geometry_type == Type::sphere_in_cube && cell->face(f)->at_boundary())
-            cell->face(f)->set_all_manifold_ids(numbers::flat_manifold_id);
-          else if (on_sphere(cell->face(f), radius) &&
-                   std::any_of(spheres.begin(), spheres.end(),
-                               [&](const double R) { return std::abs(R - radius) < tol; }))
-            cell->face(f)->set_all_manifold_ids(spherical_manifold_id);
-        }
+    coarse.set_all_manifold_ids(concentric_spheres_manifold_id);
     for (const auto &cell : coarse.active_cell_iterators())
       for (const auto f : cell->face_indices())
         if (cell->face(f)->at_boundary())
@@ -331,17 +299,30 @@ namespace radiotwin
         face->set_boundary_id(0);
   }
 
-  void Geometry::attach_manifolds(parallel::distributed::Triangulation<3> &tria) const
+  ConcentricSpheresManifold Geometry::chart_manifold(const Triangulation<3> &tria) const
   {
-    if (geometry_type == Type::gmsh)
-      return;
-    tria.set_manifold(spherical_manifold_id, SphericalManifold<3>(centre_point));
-    TransfiniteInterpolationManifold<3> transfinite;
-    transfinite.initialize(tria);
-    tria.set_manifold(transfinite_manifold_id, transfinite);
+    // The central cube of deal.II's hyper_ball: its corners are the innermost vertices.
+    double central_half_width = std::numeric_limits<double>::max();
+    for (const auto &v : tria.get_vertices())
+      {
+        const Tensor<1, 3> z = v - centre_point;
+        central_half_width =
+          std::min(central_half_width, std::max({std::abs(z[0]), std::abs(z[1]), std::abs(z[2])}));
+      }
+    std::vector<ConcentricSpheresManifold::Surface> surfaces;
+    if (core_radius_m > 0)
+      surfaces.push_back({true, core_radius_m});
+    surfaces.push_back({true, tumour_radius_m});
+    if (geometry_type == Type::sphere_in_sphere)
+      surfaces.push_back({true, host_size_m});
+    else if (geometry_type == Type::sphere_in_cube)
+      surfaces.push_back({false, host_size_m});
+    return ConcentricSpheresManifold(centre_point, central_half_width, surfaces);
   }
 
-  void Geometry::refine_near_tumour(parallel::distributed::Triangulation<3> &tria) const
+  void Geometry::refine_near_tumour(
+    parallel::distributed::Triangulation<3>              &tria,
+    const std::function<Point<3>(const Point<3> &)> &position) const
   {
     const auto is_tumour = [](const types::material_id id) {
       return id == material_id(Region::tumour) || id == material_id(Region::necrotic_core);
@@ -372,7 +353,7 @@ namespace radiotwin
                 double r_min = std::numeric_limits<double>::max(), r_max = 0;
                 for (const auto v : cell->vertex_indices())
                   {
-                    const double r = cell->vertex(v).distance(centre_point);
+                    const double r = position(cell->vertex(v)).distance(centre_point);
                     r_min = std::min(r_min, r);
                     r_max = std::max(r_max, r);
                   }
@@ -394,13 +375,37 @@ namespace radiotwin
     else
       build_coarse_mesh(coarse);
     tria.copy_triangulation(coarse);
-    attach_manifolds(tria);
+    if (geometry_type != Type::gmsh)
+      tria.set_manifold(concentric_spheres_manifold_id, chart_manifold(coarse));
   }
 
   void Geometry::create(parallel::distributed::Triangulation<3> &tria) const
   {
     create_coarse(tria);
+    if (geometry_type == Type::gmsh)
+      {
+        tria.refine_global(global_refinements);
+        refine_near_tumour(tria, [](const Point<3> &x) { return x; });
+        return;
+      }
+    // Refine the flat chart (new vertices are plain averages), deciding the rim refinement
+    // on the curved positions, then move every vertex once onto the curved geometry. This
+    // is where refinement through the chart would have put it, so later refinement
+    // (adaptivity, a restart's Triangulation::load) continues through the chart manifold.
+    const ConcentricSpheresManifold chart = chart_manifold(tria);
+    tria.set_manifold(concentric_spheres_manifold_id, FlatManifold<3>());
     tria.refine_global(global_refinements);
-    refine_near_tumour(tria);
+    refine_near_tumour(tria, [&chart](const Point<3> &x) { return chart.push_forward(x); });
+    // Every vertex of every level exactly once; unlike GridTools::transform, hanging
+    // vertices are not pulled back onto their parents' flat faces.
+    std::vector<bool> moved(tria.n_vertices(), false);
+    for (const auto &cell : tria.cell_iterators())
+      for (const auto v : cell->vertex_indices())
+        if (!moved[cell->vertex_index(v)])
+          {
+            cell->vertex(v) = chart.push_forward(cell->vertex(v));
+            moved[cell->vertex_index(v)] = true;
+          }
+    tria.set_manifold(concentric_spheres_manifold_id, chart);
   }
 } // namespace radiotwin

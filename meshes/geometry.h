@@ -7,9 +7,11 @@
 #include <deal.II/base/point.h>
 #include <deal.II/distributed/tria.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "meshes/concentric_spheres_manifold.h"
 #include "physics/base/parameter_file.h"
 #include "physics/regions.h"
 
@@ -50,8 +52,13 @@ namespace radiotwin
   private:
     void build_coarse_mesh(dealii::Triangulation<3> &coarse) const;
     void read_gmsh(dealii::Triangulation<3> &coarse) const;
-    void attach_manifolds(dealii::parallel::distributed::Triangulation<3> &tria) const;
-    void refine_near_tumour(dealii::parallel::distributed::Triangulation<3> &tria) const;
+    /// The curved geometry of a generated coarse mesh, as a chart over its flat version.
+    ConcentricSpheresManifold chart_manifold(const dealii::Triangulation<3> &coarse) const;
+    /// Tumour and rim refinements; `position` maps a vertex to where it will lie (the rim
+    /// band is measured on the curved geometry while the chart is refined flat).
+    void refine_near_tumour(
+      dealii::parallel::distributed::Triangulation<3>                      &tria,
+      const std::function<dealii::Point<3>(const dealii::Point<3> &)> &position) const;
 
     Type             geometry_type = Type::sphere_in_sphere;
     dealii::Point<3> centre_point;

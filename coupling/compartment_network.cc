@@ -6,8 +6,11 @@
 #include <nvector/nvector_serial.h>
 #include <sundials/sundials_context.h>
 #include <sunlinsol/sunlinsol_dense.h>
+#include <sunlinsol/sunlinsol_klu.h>
 #include <sunmatrix/sunmatrix_dense.h>
+#include <sunmatrix/sunmatrix_sparse.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace radiotwin
@@ -206,6 +209,7 @@ namespace radiotwin
   struct NetworkIntegrator::Impl
   {
     const CompartmentNetwork &network;
+    LinearSolver              linear_solver;
     SUNContext                context = nullptr;
     N_Vector                  y       = nullptr;
     SUNMatrix                 A       = nullptr;
@@ -217,26 +221,63 @@ namespace radiotwin
     double                    rtol, atol;
     unsigned long             max_steps;
     /// Counts of the integrations before the last CVodeReInit (which zeroes CVODE's own).
-    unsigned long             steps_before = 0, rhs_before = 0;
+    unsigned long steps_before = 0, rhs_before = 0, jacobians_before = 0, setups_before = 0;
 
-    unsigned long cvode_steps() const
+    /// The sparse Jacobian's compressed-column pattern (every diagonal entry included, as
+    /// CVODE forms I - gamma J in place) and, for each (row, column), its slot in the data
+    /// array or -1. SUNMatZero clears the index arrays too, so they are copied back from
+    /// here at every evaluation.
+    std::vector<sunindextype> column_starts, row_of_slot;
+    std::vector<int>          slot_of_entry; ///< [column * n + row]
+
+    struct Counters
     {
-      long n = 0;
-      if (initialised)
-        CVodeGetNumSteps(cvode, &n);
-      return n;
-    }
-    unsigned long cvode_rhs() const
+      long steps = 0, rhs = 0, jacobians = 0, setups = 0;
+    };
+    Counters cvode_counters() const
     {
-      long n = 0;
+      Counters c;
       if (initialised)
-        CVodeGetNumRhsEvals(cvode, &n);
-      return n;
+        {
+          CVodeGetNumSteps(cvode, &c.steps);
+          CVodeGetNumRhsEvals(cvode, &c.rhs);
+          CVodeGetNumJacEvals(cvode, &c.jacobians);
+          CVodeGetNumLinSolvSetups(cvode, &c.setups);
+        }
+      return c;
     }
 
-    explicit Impl(const CompartmentNetwork &n)
+    Impl(const CompartmentNetwork &n, const LinearSolver solver_kind)
       : network(n)
+      , linear_solver(solver_kind)
     {}
+
+    void build_sparsity_pattern()
+    {
+      const unsigned int n = network.n_states();
+      std::vector<std::vector<bool>> present(n, std::vector<bool>(n, false)); // [column][row]
+      for (unsigned int i = 0; i < n; ++i)
+        present[i][i] = true;
+      const std::vector<double> y_any(n, 1.0);
+      double                    sink = 0;
+      network.jacobian(y_any.data(), [&](const unsigned int i, const unsigned int j) -> double & {
+        present[j][i] = true;
+        return sink;
+      });
+      slot_of_entry.assign(std::size_t(n) * n, -1);
+      column_starts.assign(n + 1, 0);
+      row_of_slot.clear();
+      for (unsigned int j = 0; j < n; ++j)
+        {
+          for (unsigned int i = 0; i < n; ++i)
+            if (present[j][i])
+              {
+                slot_of_entry[std::size_t(j) * n + i] = row_of_slot.size();
+                row_of_slot.push_back(i);
+              }
+          column_starts[j + 1] = row_of_slot.size();
+        }
+    }
 
     static int rhs(realtype, N_Vector y, N_Vector ydot, void *data)
     {
@@ -245,8 +286,8 @@ namespace radiotwin
       return 0;
     }
 
-    static int jacobian(realtype, N_Vector y, N_Vector, SUNMatrix J, void *data, N_Vector,
-                        N_Vector, N_Vector)
+    static int dense_jacobian(realtype, N_Vector y, N_Vector, SUNMatrix J, void *data, N_Vector,
+                              N_Vector, N_Vector)
     {
       auto *self = static_cast<Impl *>(data);
       SUNMatZero(J);
@@ -257,13 +298,36 @@ namespace radiotwin
       });
       return 0;
     }
+
+    static int sparse_jacobian(realtype, N_Vector y, N_Vector, SUNMatrix J, void *data,
+                               N_Vector, N_Vector, N_Vector)
+    {
+      auto *self = static_cast<Impl *>(data);
+      if (SUNSparseMatrix_NNZ(J) < sunindextype(self->row_of_slot.size()))
+        return -1; // cannot happen: the matrix was created with this pattern
+      std::copy(self->column_starts.begin(), self->column_starts.end(),
+                SUNSparseMatrix_IndexPointers(J));
+      std::copy(self->row_of_slot.begin(), self->row_of_slot.end(),
+                SUNSparseMatrix_IndexValues(J));
+      realtype *values = SUNSparseMatrix_Data(J);
+      std::fill(values, values + self->row_of_slot.size(), 0.0);
+      const std::size_t n    = self->network.n_states();
+      const int *       slot = self->slot_of_entry.data();
+      self->network.jacobian(N_VGetArrayPointer(y),
+                             [values, slot, n](const unsigned int i,
+                                               const unsigned int j) -> realtype & {
+                               return values[slot[j * n + i]];
+                             });
+      return 0;
+    }
   };
 
   NetworkIntegrator::NetworkIntegrator(const CompartmentNetwork &network,
                                        const double relative_tolerance,
                                        const double absolute_tolerance,
-                                       const unsigned long max_steps)
-    : impl(std::make_unique<Impl>(network))
+                                       const unsigned long max_steps,
+                                       const LinearSolver linear_solver)
+    : impl(std::make_unique<Impl>(network, linear_solver))
   {
     impl->rtol      = relative_tolerance;
     impl->atol      = absolute_tolerance;
@@ -271,10 +335,21 @@ namespace radiotwin
     const sunindextype n = network.n_states();
     if (SUNContext_Create(nullptr, &impl->context) != 0)
       throw std::runtime_error("SUNDIALS: cannot create a context");
-    impl->y      = N_VNew_Serial(n, impl->context);
-    impl->A      = SUNDenseMatrix(n, n, impl->context);
-    impl->solver = SUNLinSol_Dense(impl->y, impl->A, impl->context);
-    impl->cvode  = CVodeCreate(CV_BDF, impl->context);
+    impl->y = N_VNew_Serial(n, impl->context);
+    if (linear_solver == LinearSolver::sparse)
+      {
+        impl->build_sparsity_pattern();
+        impl->A = SUNSparseMatrix(n, n, impl->row_of_slot.size(), CSC_MAT, impl->context);
+        impl->solver = SUNLinSol_KLU(impl->y, impl->A, impl->context);
+      }
+    else
+      {
+        impl->A      = SUNDenseMatrix(n, n, impl->context);
+        impl->solver = SUNLinSol_Dense(impl->y, impl->A, impl->context);
+      }
+    if (impl->y == nullptr || impl->A == nullptr || impl->solver == nullptr)
+      throw std::runtime_error("SUNDIALS: cannot create the vector, matrix or linear solver");
+    impl->cvode = CVodeCreate(CV_BDF, impl->context);
     impl->source.assign(n, 0.0);
     impl->state.assign(n, 0.0);
   }
@@ -302,14 +377,19 @@ namespace radiotwin
         status |= CVodeSStolerances(impl->cvode, impl->rtol, impl->atol);
         status |= CVodeSetUserData(impl->cvode, impl.get());
         status |= CVodeSetLinearSolver(impl->cvode, impl->solver, impl->A);
-        status |= CVodeSetJacFn(impl->cvode, Impl::jacobian);
+        status |= CVodeSetJacFn(impl->cvode, impl->linear_solver == LinearSolver::sparse ?
+                                               Impl::sparse_jacobian :
+                                               Impl::dense_jacobian);
         status |= CVodeSetMaxNumSteps(impl->cvode, impl->max_steps);
         impl->initialised = true;
       }
     else
       {
-        impl->steps_before += impl->cvode_steps();
-        impl->rhs_before += impl->cvode_rhs();
+        const Impl::Counters c = impl->cvode_counters();
+        impl->steps_before += c.steps;
+        impl->rhs_before += c.rhs;
+        impl->jacobians_before += c.jacobians;
+        impl->setups_before += c.setups;
         status = CVodeReInit(impl->cvode, t_min, impl->y);
       }
     if (status != 0)
@@ -337,11 +417,21 @@ namespace radiotwin
 
   unsigned long NetworkIntegrator::n_steps() const
   {
-    return impl->steps_before + impl->cvode_steps();
+    return impl->steps_before + impl->cvode_counters().steps;
   }
 
   unsigned long NetworkIntegrator::n_rhs_evaluations() const
   {
-    return impl->rhs_before + impl->cvode_rhs();
+    return impl->rhs_before + impl->cvode_counters().rhs;
+  }
+
+  unsigned long NetworkIntegrator::n_jacobian_evaluations() const
+  {
+    return impl->jacobians_before + impl->cvode_counters().jacobians;
+  }
+
+  unsigned long NetworkIntegrator::n_linear_solver_setups() const
+  {
+    return impl->setups_before + impl->cvode_counters().setups;
   }
 } // namespace radiotwin

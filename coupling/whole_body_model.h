@@ -6,8 +6,6 @@
 // ligand competing for receptors; decay in every pool; optional albumin binding.
 #pragma once
 
-#include <deal.II/base/parameter_handler.h>
-
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/utility.hpp>
 #include <boost/serialization/vector.hpp>
@@ -30,6 +28,9 @@ namespace radiotwin
   class WholeBodyModel
   {
   public:
+    static void declare_parameters(ParameterSchema &prm);
+    void        parse_parameters(ParameterReader &prm, const ParameterFile &file);
+    // The same with deal.II's ParameterHandler (the full program; defined with deal.II).
     static void declare_parameters(dealii::ParameterHandler &prm);
     void        parse_parameters(dealii::ParameterHandler &prm, const ParameterFile &file);
 
@@ -88,6 +89,8 @@ namespace radiotwin
       std::vector<std::vector<double>> states;
       unsigned long                    steps = 0, rhs_evaluations = 0;
       double                           wall_time_s = 0;
+      /// Linear-algebra work of the standalone run (reported, not checkpointed).
+      unsigned long jacobian_evaluations = 0, linear_solver_setups = 0;
 
       template <class Archive>
       void serialize(Archive &ar, const unsigned int)
@@ -179,6 +182,7 @@ namespace radiotwin
     // Protocol and integration
     InjectionProtocol injections;
     double duration_h = 1008, output_interval_h = 1, rtol = 1e-8, atol = 1e-12;
+    NetworkIntegrator::LinearSolver linear_solver = NetworkIntegrator::LinearSolver::sparse;
 
     CompartmentNetwork  net;
     std::vector<Tissue> tissue_list;

@@ -2,8 +2,6 @@
 // summary (TIA, %IA, doses and BED per organ and lesion) and the conservation check.
 #include "coupling/whole_body_model.h"
 
-#include <deal.II/base/utilities.h>
-
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
@@ -15,8 +13,6 @@
 
 namespace radiotwin
 {
-  using namespace dealii;
-
   std::array<double, 2> WholeBodyModel::conservation_defects(const Result &r,
                                                              const External *external) const
   {
@@ -167,6 +163,9 @@ namespace radiotwin
     solver["states"] = net.n_states();
     solver["cvode_steps"] = r.steps;
     solver["rhs_evaluations"] = r.rhs_evaluations;
+    solver["cvode_jacobian_evaluations"] = r.jacobian_evaluations;
+    solver["cvode_linear_solver_setups"] = r.linear_solver_setups;
+    solver["linear_solver"] = linear_solver == NetworkIntegrator::LinearSolver::dense ? "dense" : "sparse";
     solver["wall_time_s"] = r.wall_time_s;
     summary["solver"] = solver;
 

@@ -2,24 +2,22 @@
 
 namespace radiotwin
 {
-  using namespace dealii;
-
-  void Radionuclide::declare_parameters(ParameterHandler &prm)
+  void Radionuclide::declare_parameters(ParameterSchema &prm)
   {
     prm.enter_subsection("Radionuclide");
-    prm.declare_entry("Half-life [d]", "6.647", Patterns::Double(1e-6, 1e6),
+    prm.declare_entry("Half-life [d]", "6.647", patterns::Double(1e-6, 1e6),
                       "Physical half-life. Unit: d. Range: 1e-6-1e6. 177Lu: 6.647 d (EJNMMI Phys "
                       "2020, Table 1).");
-    prm.declare_entry("Mean electron energy per decay [keV]", "147.9", Patterns::Double(0, 1e5),
+    prm.declare_entry("Mean electron energy per decay [keV]", "147.9", patterns::Double(0, 1e5),
                       "Non-penetrating energy per decay, deposited locally (beta 133.3 + CE 13.5 "
                       "+ Auger 1.1 keV for 177Lu). Unit: keV. Range: 0-1e5.");
-    prm.declare_entry("Mean photon energy per decay [keV]", "35.1", Patterns::Double(0, 1e5),
+    prm.declare_entry("Mean photon energy per decay [keV]", "35.1", patterns::Double(0, 1e5),
                       "Penetrating energy per decay (not deposited locally). Unit: keV. Range: "
                       "0-1e5.");
     prm.leave_subsection();
   }
 
-  void Radionuclide::parse_parameters(ParameterHandler &prm)
+  void Radionuclide::parse_parameters(ParameterReader &prm)
   {
     prm.enter_subsection("Radionuclide");
     half_life_d         = prm.get_double("Half-life [d]");

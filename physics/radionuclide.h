@@ -2,9 +2,9 @@
 // amount, activity and absorbed dose. 177Lu is the default.
 #pragma once
 
-#include <deal.II/base/parameter_handler.h>
-
 #include <cmath>
+
+#include "physics/base/parameter_file.h"
 
 namespace radiotwin
 {
@@ -20,6 +20,9 @@ namespace radiotwin
     double electron_energy_keV      = 147.9; ///< mean non-penetrating energy per decay [keV]
     double photon_energy_keV        = 35.1;  ///< mean photon energy per decay [keV]
 
+    static void declare_parameters(ParameterSchema &prm);
+    void        parse_parameters(ParameterReader &prm);
+    // The same with deal.II's ParameterHandler (the full program; defined with deal.II).
     static void declare_parameters(dealii::ParameterHandler &prm);
     void        parse_parameters(dealii::ParameterHandler &prm);
 

@@ -1,25 +1,43 @@
 #include "physics/tissue_dosimetry.h"
 
-#include <deal.II/base/patterns.h>
-
+#include <sstream>
 #include <vector>
 
 namespace radiotwin
 {
-  using namespace dealii;
-
   namespace
   {
     /// 'tissue: alpha/beta, T_rep[, alpha]; ...'
-    const Patterns::Map tissue_pattern(Patterns::Anything(), Patterns::List(Patterns::Double(), 2, 3, ","), 1,
-                                       Patterns::Map::max_int_value, ";", ":");
+    const patterns::Map tissue_pattern(patterns::Anything(), patterns::List(patterns::Double(), 2, 3, ","), 1,
+                                       patterns::Map::max_int_value, ";", ":");
+
+    /// The entries of a value matching tissue_pattern, as deal.II's Patterns::Tools::Convert
+    /// reads them into a std::map (the first of repeated names counts).
+    std::map<std::string, std::vector<double>> tissue_entries(const std::string &text)
+    {
+      std::map<std::string, std::vector<double>> entries;
+      for (const auto &entry : split_list(text, ";"))
+        {
+          const auto          key_value = split_list(entry, ":");
+          std::vector<double> v;
+          for (const auto &number : split_list(key_value.at(1), ","))
+            {
+              std::istringstream in(number);
+              double             x = 0;
+              in >> x;
+              v.push_back(x);
+            }
+          entries.insert({key_value.at(0), v});
+        }
+      return entries;
+    }
   } // namespace
 
-  void TissueDosimetry::declare_parameters(ParameterHandler &prm)
+  void TissueDosimetry::declare_parameters(ParameterSchema &prm)
   {
     Radionuclide::declare_parameters(prm);
     prm.enter_subsection("Radiobiology");
-    prm.declare_entry("Tissue density [g mL^-1]", "1.04", Patterns::Double(0.5, 3),
+    prm.declare_entry("Tissue density [g mL^-1]", "1.04", patterns::Double(0.5, 3),
                       "Mass density of soft tissue: converts the meshed tumour's volumes and the "
                       "organ volumes of the whole-body model to masses. Unit: g/mL = kg/L. Range: "
                       "0.5-3.");
@@ -38,7 +56,7 @@ namespace radiotwin
     prm.leave_subsection();
   }
 
-  void TissueDosimetry::parse_parameters(ParameterHandler &prm, const ParameterFile &file)
+  void TissueDosimetry::parse_parameters(ParameterReader &prm, const ParameterFile &file)
   {
     nuclide.parse_parameters(prm);
     prm.enter_subsection("Radiobiology");
@@ -47,8 +65,7 @@ namespace radiotwin
     prm.leave_subsection();
     const std::string path = "Radiobiology/Tissues";
     tissues.clear();
-    const auto entries =
-      Patterns::Tools::Convert<std::map<std::string, std::vector<double>>>::to_value(s, tissue_pattern);
+    const auto entries = tissue_entries(s); // s matches tissue_pattern: the handler checked it
     for (const auto &[name, v] : entries)
       {
         if (v[0] <= 0 || v[1] <= 0 || (v.size() > 2 && v[2] <= 0))

@@ -6,8 +6,6 @@
 // read the same values.
 #pragma once
 
-#include <deal.II/base/parameter_handler.h>
-
 #include <map>
 #include <string>
 
@@ -27,6 +25,9 @@ namespace radiotwin
   {
   public:
     /// The sections 'Radionuclide' and 'Radiobiology'.
+    static void declare_parameters(ParameterSchema &prm);
+    void        parse_parameters(ParameterReader &prm, const ParameterFile &file);
+    // The same with deal.II's ParameterHandler (the full program; defined with deal.II).
     static void declare_parameters(dealii::ParameterHandler &prm);
     void        parse_parameters(dealii::ParameterHandler &prm, const ParameterFile &file);
 

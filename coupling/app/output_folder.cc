@@ -7,16 +7,16 @@
 
 namespace radiotwin
 {
-  void declare_output_directory(dealii::ParameterHandler &prm)
+  void declare_output_directory(ParameterSchema &prm)
   {
     prm.enter_subsection("Output");
-    prm.declare_entry("Directory", "", dealii::Patterns::Anything(),
+    prm.declare_entry("Directory", "", patterns::Anything(),
                       "Folder for this run's results (created if missing; relative to the "
                       "working directory). Empty: results/<name of the parameter file>.");
     prm.leave_subsection();
   }
 
-  std::string output_directory(dealii::ParameterHandler &prm, const ParameterFile &file)
+  std::string output_directory(ParameterReader &prm, const ParameterFile &file)
   {
     prm.enter_subsection("Output");
     const std::string directory = prm.get("Directory");

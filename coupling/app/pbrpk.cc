@@ -2,12 +2,8 @@
 // receptor_occupancy.csv and summary.json (doses, BED) of one patient and protocol.
 #include "coupling/app/pbrpk.h"
 
-#include <deal.II/base/mpi.h>
-
-#include <filesystem>
 #include <iomanip>
 #include <iostream>
-#include <sstream>
 
 #include "coupling/app/output_folder.h"
 #include "coupling/whole_body_model.h"
@@ -17,22 +13,20 @@
 
 namespace radiotwin
 {
-  using namespace dealii;
-
-  void declare_pbrpk_parameters(ParameterHandler &prm)
+  void declare_pbrpk_parameters(ParameterSchema &schema)
   {
-    TissueDosimetry::declare_parameters(prm);
-    WholeBodyModel::declare_parameters(prm);
-    declare_output_directory(prm);
+    TissueDosimetry::declare_parameters(schema);
+    WholeBodyModel::declare_parameters(schema);
+    declare_output_directory(schema);
   }
 
-  int run_pbrpk(MPI_Comm comm, ParameterHandler &prm, const ParameterFile &file)
+  int run_pbrpk(ParameterReader &prm, const ParameterFile &file,
+                const std::string &parameters_text, const bool root)
   {
     WholeBodyModel model;
     model.parse_parameters(prm, file);
     const std::string directory = output_directory(prm, file);
 
-    const bool root = Utilities::MPI::this_mpi_process(comm) == 0;
     if (root)
       std::cout << "RadioTwin " << version_string() << " | whole-body PBRPK | "
                 << file.filename() << "\n  " << model.network().n_pools() << " pools, "
@@ -43,13 +37,14 @@ namespace radiotwin
     const auto result = model.run();
     if (root)
       {
-        std::ostringstream os;
-        prm.print_parameters(os, ParameterHandler::ShortPRM);
-        prepare_output_folder(directory, file, os.str());
+        prepare_output_folder(directory, file, parameters_text);
         const Json summary = model.write_outputs(result, directory);
         write_file_atomically(directory + "/summary.json", dump_json(summary)); // last
         std::cout << "  integrated " << result.times_h.back() << " h in " << result.steps
-                  << " CVODE steps, " << std::setprecision(3) << result.wall_time_s << " s\n"
+                  << " CVODE steps (" << result.rhs_evaluations << " RHS, "
+                  << result.jacobian_evaluations << " Jacobian evaluations, "
+                  << result.linear_solver_setups << " factorisations), " << std::setprecision(3)
+                  << result.wall_time_s << " s\n"
                   << "Results: " << directory
                   << "/ (time_activity.csv, receptor_occupancy.csv, summary.json)" << std::endl;
       }

@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <regex>
 #include <sstream>
 
@@ -12,62 +13,6 @@
 
 namespace radiotwin
 {
-  namespace
-  {
-    std::string join_path(const std::vector<std::string> &sections, const std::string &name)
-    {
-      std::string path;
-      for (const auto &s : sections)
-        path += s + "/";
-      return path + name;
-    }
-  } // namespace
-
-  std::pair<std::vector<std::string>, std::string> split_parameter_path(const std::string &path)
-  {
-    std::vector<std::string> parts;
-    std::string              current;
-    for (const char c : path)
-      if (c == '/')
-        {
-          parts.push_back(dealii::Utilities::trim(current));
-          current.clear();
-        }
-      else
-        current += c;
-    const std::string name = dealii::Utilities::trim(current);
-    return {parts, name};
-  }
-
-  void ParameterFile::scan_prm_text(const std::string &text)
-  {
-    // A light scan of the prm grammar (subsection/end/set) that remembers the line of each
-    // assignment: deal.II reports line numbers for syntax errors, but not for the values
-    // that later turn out inconsistent with each other.
-    std::istringstream       in(text);
-    std::string              line;
-    std::vector<std::string> sections;
-    int                      n = 0;
-    while (std::getline(in, line))
-      {
-        ++n;
-        const auto hash = line.find('#');
-        if (hash != std::string::npos)
-          line = line.substr(0, hash);
-        line = dealii::Utilities::trim(line);
-        if (line.rfind("subsection ", 0) == 0)
-          sections.push_back(dealii::Utilities::trim(line.substr(11)));
-        else if (line == "end" && !sections.empty())
-          sections.pop_back();
-        else if (line.rfind("set ", 0) == 0)
-          {
-            const auto eq = line.find('=');
-            if (eq != std::string::npos)
-              line_of_path[join_path(sections, dealii::Utilities::trim(line.substr(4, eq - 4)))] = n;
-          }
-      }
-  }
-
   void ParameterFile::read(dealii::ParameterHandler &      prm,
                            const std::string &             filename,
                            const std::vector<std::string> &overrides)
@@ -185,27 +130,81 @@ namespace radiotwin
     overridden[path] = assignment;
   }
 
-  ParameterLocation ParameterFile::locate(const std::string &path) const
+  namespace
   {
-    ParameterLocation loc;
-    loc.path = path;
-    if (const auto o = overridden.find(path); o != overridden.end())
-      {
-        loc.file = "--set \"" + o->second + "\"";
-        return loc;
-      }
-    loc.file = file;
-    if (const auto l = line_of_path.find(path); l != line_of_path.end())
-      loc.line = l->second;
-    else
-      loc.file += " (default value)";
-    return loc;
+    std::unique_ptr<dealii::Patterns::PatternBase> to_dealii(const patterns::Pattern &p)
+    {
+      using K = patterns::Pattern::Kind;
+      namespace P = dealii::Patterns;
+      switch (p.kind())
+        {
+          case K::anything:
+            return std::make_unique<P::Anything>();
+          case K::integer:
+            {
+              const auto &i = static_cast<const patterns::Integer &>(p);
+              return std::make_unique<P::Integer>(i.lower, i.upper);
+            }
+          case K::real:
+            {
+              const auto &d = static_cast<const patterns::Double &>(p);
+              return std::make_unique<P::Double>(d.lower, d.upper);
+            }
+          case K::selection:
+            return std::make_unique<P::Selection>(static_cast<const patterns::Selection &>(p).choices);
+          case K::list:
+            {
+              const auto &l = static_cast<const patterns::List &>(p);
+              return std::make_unique<P::List>(*to_dealii(*l.element), l.min_elements,
+                                               l.max_elements, l.separator);
+            }
+          case K::map:
+            {
+              const auto &m = static_cast<const patterns::Map &>(p);
+              return std::make_unique<P::Map>(*to_dealii(*m.key), *to_dealii(*m.value),
+                                              m.min_elements, m.max_elements, m.separator,
+                                              m.key_value_separator);
+            }
+        }
+      throw std::logic_error("declare_schema: unknown pattern kind");
+    }
+
+    void declare_section(dealii::ParameterHandler &prm, const ParameterSchema::Section &s)
+    {
+      for (const auto &name : s.entry_order)
+        {
+          const auto &e = s.entries.at(name);
+          prm.declare_entry(name, e.default_value, *to_dealii(*e.pattern), e.documentation);
+        }
+      for (const auto &name : s.subsection_order)
+        {
+          prm.enter_subsection(name);
+          declare_section(prm, s.subsections.at(name));
+          prm.leave_subsection();
+        }
+    }
+  } // namespace
+
+  void declare_schema(dealii::ParameterHandler &prm, const ParameterSchema &schema)
+  {
+    declare_section(prm, schema.root());
   }
 
-  void ParameterFile::fail(const std::string &path, const std::string &message) const
+  void DealiiParameterReader::enter_subsection(const std::string &name)
   {
-    throw InputError(locate(path).describe() + ": " + message);
+    prm.enter_subsection(name);
   }
+
+  void DealiiParameterReader::leave_subsection()
+  {
+    prm.leave_subsection();
+  }
+
+  std::string DealiiParameterReader::get(const std::string &name) const
+  {
+    return prm.get(name);
+  }
+
   std::string exception_text(const dealii::ExceptionBase &e)
   {
     std::ostringstream os;

@@ -7,13 +7,16 @@
 #include <deal.II/grid/manifold.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <iomanip>
 #include <functional>
 #include <limits>
 #include <set>
 #include <sstream>
 
 #include "meshes/concentric_spheres_manifold.h"
+#include "physics/base/memory_budget.h"
 #include "physics/base/units.h"
 
 namespace radiotwin
@@ -33,6 +36,23 @@ namespace radiotwin
           ids.push_back(Utilities::string_to_int(s));
       return ids;
     }
+
+    /// Active cells once the flagged ones are refined (a lower bound: p4est's 2:1 balance may
+    /// refine a few more).
+    double cells_after_flagged_refinement(const parallel::distributed::Triangulation<3> &tria)
+    {
+      double flagged = 0;
+      for (const auto &cell : tria.active_cell_iterators())
+        if (cell->is_locally_owned() && cell->refine_flag_set())
+          ++flagged;
+      return tria.n_global_active_cells() +
+             7 * Utilities::MPI::sum(flagged, tria.get_communicator());
+    }
+
+    /// Memory of a distributed mesh per active cell [bytes]: the cells of every level, their
+    /// faces, edges and vertices, the p4est forest and the ghost layer. Measured on the
+    /// generated meshes on 1 rank: 660 at 78 k cells, 700 at 1.05 M (docs/benchmarks.md).
+    constexpr double mesh_bytes_per_active_cell = 750;
 
     std::string id_list(const std::set<types::material_id> &ids)
     {
@@ -116,6 +136,7 @@ namespace radiotwin
     tumour_refinements = prm.get_integer("Tumour refinements");
     rim_refinements    = prm.get_integer("Rim refinements");
     rim_band_m         = prm.get_double("Rim band half-width [mm]") * units::mm;
+    refinements_location = file.locate("Geometry/Global refinements").describe();
     prm.enter_subsection("Gmsh");
     gmsh_file = prm.get("Mesh file");
     const std::string unit = prm.get("Length unit");
@@ -320,6 +341,21 @@ namespace radiotwin
     return ConcentricSpheresManifold(centre_point, central_half_width, surfaces);
   }
 
+  void Geometry::require_memory_for(const parallel::distributed::Triangulation<3> &tria,
+                                    const double active_cells_after) const
+  {
+    const double ranks = Utilities::MPI::n_mpi_processes(tria.get_communicator());
+    const double added_cells_per_rank =
+      std::max(0.0, active_cells_after - tria.n_global_active_cells()) / ranks;
+    std::ostringstream what;
+    what << refinements_location << ": the mesh of " << std::setprecision(3)
+         << active_cells_after << " cells";
+    require_memory(resident_memory_MB() + added_cells_per_rank * mesh_bytes_per_active_cell / (1024.0 * 1024.0),
+                   what.str(),
+                   "use fewer 'Geometry/... refinements' or more ranks (nodes)",
+                   tria.get_communicator());
+  }
+
   void Geometry::refine_near_tumour(
     parallel::distributed::Triangulation<3>              &tria,
     const std::function<Point<3>(const Point<3> &)> &position) const
@@ -332,6 +368,7 @@ namespace radiotwin
         for (const auto &cell : tria.active_cell_iterators())
           if (cell->is_locally_owned() && is_tumour(cell->material_id()))
             cell->set_refine_flag();
+        require_memory_for(tria, cells_after_flagged_refinement(tria));
         tria.execute_coarsening_and_refinement();
       }
     for (unsigned int step = 0; step < rim_refinements; ++step)
@@ -363,6 +400,7 @@ namespace radiotwin
             if (refine)
               cell->set_refine_flag();
           }
+        require_memory_for(tria, cells_after_flagged_refinement(tria));
         tria.execute_coarsening_and_refinement();
       }
   }
@@ -382,6 +420,7 @@ namespace radiotwin
   void Geometry::create(parallel::distributed::Triangulation<3> &tria) const
   {
     create_coarse(tria);
+    require_memory_for(tria, tria.n_global_active_cells() * std::pow(8.0, global_refinements));
     if (geometry_type == Type::gmsh)
       {
         tria.refine_global(global_refinements);

@@ -54,6 +54,10 @@ namespace radiotwin
     void read_gmsh(dealii::Triangulation<3> &coarse) const;
     /// The curved geometry of a generated coarse mesh, as a chart over its flat version.
     ConcentricSpheresManifold chart_manifold(const dealii::Triangulation<3> &coarse) const;
+    /// Stops with an InputError when the mesh, refined to `active_cells_after` cells, would
+    /// not fit in the memory of its ranks (estimated before refining).
+    void require_memory_for(const dealii::parallel::distributed::Triangulation<3> &tria,
+                            double active_cells_after) const;
     /// Tumour and rim refinements; `position` maps a vertex to where it will lie (the rim
     /// band is measured on the curved geometry while the chart is refined flat).
     void refine_near_tumour(
@@ -70,6 +74,7 @@ namespace radiotwin
     unsigned int     rim_refinements    = 0;
     double           rim_band_m         = 0.5e-3;
 
+    std::string refinements_location; ///< "file:line: parameter 'Geometry/Global refinements'"
     std::string gmsh_file;
     double      gmsh_length_unit_m = 1e-3;
     std::vector<unsigned int> gmsh_ids[3]; ///< physical ids per region index

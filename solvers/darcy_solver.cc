@@ -1,10 +1,14 @@
 #include "solvers/darcy_solver.h"
 
+
 #include <Epetra_CrsMatrix.h>
 #include <Epetra_MultiVector.h>
 #include <Teuchos_ParameterList.hpp>
 
+#include <cmath>
 #include <cstdlib>
+#include <iomanip>
+#include <sstream>
 
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/dofs/dof_tools.h>
@@ -31,6 +35,7 @@
 #include <deal.II/numerics/vector_tools.h>
 
 #include "physics/base/input_error.h"
+#include "physics/base/memory_budget.h"
 #include "physics/base/units.h"
 #include "solvers/q1_direct_assembly.h"
 
@@ -227,6 +232,27 @@ namespace radiotwin
     return d;
   }
 
+  void DarcySolver::require_memory_for_linear_system() const
+  {
+    // Per DoF of the pressure system [bytes]: the DoF handler and constraints, the sparsity
+    // pattern while it is built, the matrix, the AMG hierarchy, the CG vectors and the
+    // velocity recovery. Measured as peak minus mesh memory on 1 rank (docs/benchmarks.md):
+    // Q1 1,680 at 79 k DoFs and 1,510 at 1.07 M; Q2 2,420 at 79 k and 2,230 at 626 k; Q3
+    // scaled from these by its coupling (125 DoFs per row against Q2's ~64).
+    const double bytes_per_dof = fe_degree == 1 ? 1.6e3 : fe_degree == 2 ? 2.3e3 : 4.0e3;
+    const double dofs_per_cell = std::pow(fe_degree, 3);
+    const double dofs = tria.n_global_active_cells() * dofs_per_cell;
+    const double dofs_per_rank = tria.n_locally_owned_active_cells() * dofs_per_cell;
+    std::ostringstream what;
+    what << "the Darcy system of about " << std::setprecision(3) << dofs << " DoFs (Q" << fe_degree
+         << ")";
+    require_memory(resident_memory_MB() + dofs_per_rank * bytes_per_dof / (1024.0 * 1024.0),
+                   what.str(),
+                   "use a lower 'Darcy/Finite element degree', fewer 'Geometry/... refinements' "
+                   "or more ranks (nodes)",
+                   comm);
+  }
+
   void DarcySolver::setup()
   {
     TimerOutput::Scope scope(timer, "Darcy: setup (DoFs, constraints, mapping)");
@@ -242,6 +268,7 @@ namespace radiotwin
         cache->initialize(MappingQ<3>(fe_degree), tria);
         mapping_q = std::move(cache);
       }
+    require_memory_for_linear_system();
     dofs.distribute_dofs(*fe);
     system.reset(); // a new mesh: no matrix to reuse
     owned    = dofs.locally_owned_dofs();

@@ -119,6 +119,10 @@ namespace radiotwin
     };
 
   private:
+    /// Stops with an InputError when the pressure system would not fit in the memory of the
+    /// ranks (estimated before the DoFs are distributed).
+    void require_memory_for_linear_system() const;
+
     template <class LA>
     void solve_with(bool reuse_matrix);
     /// Q1 with Trilinos: cell systems from Q1HexValues, straight into Epetra's arrays.

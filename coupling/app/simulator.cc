@@ -1,5 +1,7 @@
 #include "coupling/app/simulator.h"
 
+#include "physics/base/memory_budget.h"
+
 #include <deal.II/base/utilities.h>
 
 #include <boost/serialization/string.hpp>
@@ -153,7 +155,9 @@ namespace radiotwin
       geometry_.create(triangulation);
     }
     pcout << "  mesh: " << triangulation.n_global_active_cells() << " cells, "
-          << triangulation.n_global_levels() << " levels" << std::endl;
+          << triangulation.n_global_levels() << " levels, "
+          << static_cast<long>(Utilities::MPI::max(resident_memory_MB(), comm)) << " MB per rank"
+          << std::endl;
     if (resume_point)
       Checkpointer::check_mesh(*resume_point, triangulation.n_global_active_cells());
     for (auto &p : parts)

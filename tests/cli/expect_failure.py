@@ -28,8 +28,13 @@ shutil.rmtree(output_dir, ignore_errors=True)
 # One rank: the executable alone, as a user runs it. More: under mpiexec, whose own banner
 # about the non-zero exit (framed by dashed lines) is not radiotwin's message.
 launcher = [args.mpiexec, "-n", str(ranks)] if ranks > 1 else []
+# Leading NAME=value arguments set the environment (RADIOTWIN_MEMORY_PER_RANK_MB=300).
+env = dict(os.environ)
+while arguments and re.fullmatch(r"[A-Z_]+=.*", arguments[0]):
+    name, value = arguments.pop(0).split("=", 1)
+    env[name] = value
 cmd = launcher + [args.radiotwin] + arguments + ["--set", "Output/Directory=" + output_dir]
-r = subprocess.run(cmd, capture_output=True, text=True, cwd=cases_dir)
+r = subprocess.run(cmd, capture_output=True, text=True, cwd=cases_dir, env=env)
 stderr = re.sub(r"-{20,}\n.*?-{20,}\n", "", r.stderr, flags=re.S) if ranks > 1 else r.stderr
 
 problems = []

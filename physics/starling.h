@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cmath>
+#include <utility>
 
 namespace radiotwin::physics
 {
@@ -115,6 +116,81 @@ namespace radiotwin::physics
     {
       return hydraulic_conductivity * (effective_pressure - outer_pressure) *
              (alpha / std::tanh(alpha) - 1.0) / radius;
+    }
+  };
+
+  /// Closed form for a uniformly perfused tumour sphere of radius R embedded in a host sphere
+  /// of radius R_h (both with their own K, transvascular and lymphatic exchange), p(R_h) =
+  /// p_out, p and the flux K dp/dr continuous at R. With k^2 = (Lp S/V + LpL SL/V) / K and P
+  /// the region's balance pressure:
+  ///   r < R:   p = P_t + A sinh(k_t r) / (r/R sinh(k_t R))
+  ///   r > R:   p = P_h + B (R/r) e^{k_h (r - R_h)} + C (R/r) e^{-k_h (r - R)}
+  /// (the exponentials are scaled to stay below 1: k_h (R_h - R) ~ 160 with the defaults, a
+  /// host boundary layer of 1/k_h ~ 0.09 mm at the tumour surface).
+  struct EmbeddedSphere
+  {
+    double radius, host_radius;         ///< R, R_h [m]
+    double alpha;                       ///< k_t R [-]
+    double k_host;                      ///< k_h [1/m]
+    double balance_tumour, balance_host; ///< P_t, P_h [Pa]
+    double A = 0, B = 0, C = 0;         ///< [Pa]
+
+    EmbeddedSphere(const StarlingCoefficients &tumour, const StarlingCoefficients &host,
+                   const double R, const double R_h, const double p_out)
+      : radius(R)
+      , host_radius(R_h)
+      , alpha(R * std::sqrt((tumour.transvascular_coefficient() + tumour.lymphatic_coefficient) /
+                            tumour.hydraulic_conductivity))
+      , k_host(std::sqrt((host.transvascular_coefficient() + host.lymphatic_coefficient) /
+                         host.hydraulic_conductivity))
+      , balance_tumour(equilibrium_pressure(tumour))
+      , balance_host(equilibrium_pressure(host))
+    {
+      // Three conditions for A, B, C: p(R_h) = p_out, p continuous at R, flux continuous at R.
+      const double decay  = std::exp(-k_host * (R_h - R)); // e^{-k_h (R_h - R)}
+      const double K_t    = tumour.hydraulic_conductivity, K_h = host.hydraulic_conductivity;
+      const double dS     = BaxterJainSphere::shape_derivative(alpha, 1.0) / R; // d/dr at R
+      const double dEplus = decay * (k_host * R - 1) / R, dEminus = -(k_host * R + 1) / R;
+      double M[3][4] = {{0, R / R_h, R / R_h * decay, p_out - balance_host},
+                        {1, -decay, -1, balance_host - balance_tumour},
+                        {K_t * dS, -K_h * dEplus, -K_h * dEminus, 0}};
+      for (unsigned int i = 0; i < 3; ++i) // Gauss-Jordan with partial pivoting
+        {
+          unsigned int pivot = i;
+          for (unsigned int j = i + 1; j < 3; ++j)
+            if (std::abs(M[j][i]) > std::abs(M[pivot][i]))
+              pivot = j;
+          for (unsigned int c = 0; c < 4; ++c)
+            std::swap(M[i][c], M[pivot][c]);
+          for (unsigned int j = 0; j < 3; ++j)
+            if (j != i)
+              {
+                const double f = M[j][i] / M[i][i];
+                for (unsigned int c = i; c < 4; ++c)
+                  M[j][c] -= f * M[i][c];
+              }
+        }
+      A = M[0][3] / M[0][0];
+      B = M[1][3] / M[1][1];
+      C = M[2][3] / M[2][2];
+    }
+
+    /// p(r) [Pa]
+    double pressure(const double r) const
+    {
+      if (r <= radius)
+        return balance_tumour + A * BaxterJainSphere::shape(alpha, r / radius);
+      return balance_host + B * radius / r * std::exp(k_host * (r - host_radius)) +
+             C * radius / r * std::exp(-k_host * (r - radius));
+    }
+
+    /// dp/dr [Pa/m]
+    double pressure_derivative(const double r) const
+    {
+      if (r <= radius)
+        return A * BaxterJainSphere::shape_derivative(alpha, r / radius) / radius;
+      return B * radius * std::exp(k_host * (r - host_radius)) * (k_host * r - 1) / (r * r) -
+             C * radius * std::exp(-k_host * (r - radius)) * (k_host * r + 1) / (r * r);
     }
   };
 } // namespace radiotwin::physics

@@ -90,3 +90,50 @@ BOOST_AUTO_TEST_CASE(baxter_jain_solves_its_ode)
                  tt::tolerance(1e-4));
     }
 }
+
+BOOST_AUTO_TEST_CASE(embedded_sphere_closed_form)
+{
+  // Tumour in host tissue with lymphatics (docs/physics.md section 2 host values).
+  physics::StarlingCoefficients host;
+  host.hydraulic_conductivity        = 8.53e-9 * units::cm2_per_mmHg_s;
+  host.wall_conductivity             = 0.36e-7 * units::cm_per_mmHg_s;
+  host.vessel_surface_density        = 70 * units::per_cm;
+  host.oncotic_reflection            = 0.91;
+  host.vascular_pressure             = 15.6 * units::mmHg;
+  host.plasma_oncotic_pressure       = 20 * units::mmHg;
+  host.interstitial_oncotic_pressure = 10 * units::mmHg;
+  host.lymphatic_coefficient         = 1e-4 / units::mmHg;
+  const double R = 5 * units::mm, R_h = 20 * units::mm, p_out = 0.5 * units::mmHg;
+  const physics::EmbeddedSphere s(tumour(), host, R, R_h, p_out);
+
+  // The outer boundary condition, and p and K dp/dr continuous at the tumour surface.
+  BOOST_TEST(s.pressure(R_h) == p_out, tt::tolerance(1e-10));
+  const double e = 1e-12 * R;
+  BOOST_TEST(s.pressure(R - e) == s.pressure(R + e), tt::tolerance(1e-9));
+  BOOST_TEST(tumour().hydraulic_conductivity * s.pressure_derivative(R - e) ==
+               host.hydraulic_conductivity * s.pressure_derivative(R + e),
+             tt::tolerance(1e-6));
+  // Each region's ODE p'' + (2/r) p' = k^2 (p - P), by central differences, and the
+  // analytic derivative against a difference quotient.
+  const double k_t = s.alpha / R;
+  for (const double r : {1.0 * units::mm, 4.9 * units::mm, 5.05 * units::mm, 5.2 * units::mm, 12 * units::mm})
+    {
+      const double k = r < R ? k_t : s.k_host;
+      const double P = r < R ? s.balance_tumour : s.balance_host;
+      const double h = 1e-3 / k;
+      const double d1 = (s.pressure(r + h) - s.pressure(r - h)) / (2 * h);
+      const double d2 = (s.pressure(r + h) - 2 * s.pressure(r) + s.pressure(r - h)) / (h * h);
+      const double residual = d2 + 2 / r * d1 - k * k * (s.pressure(r) - P);
+      BOOST_TEST(std::abs(residual) <= 1e-4 * k * k * (std::abs(s.pressure(r) - P) + 1e-3 * units::mmHg));
+      BOOST_TEST(s.pressure_derivative(r) == d1, tt::tolerance(1e-5));
+    }
+  // Far from the tumour the host sits at its balance pressure; the 0.09 mm boundary layer.
+  BOOST_TEST(s.pressure(12 * units::mm) == s.balance_host, tt::tolerance(1e-9));
+  BOOST_TEST(1 / s.k_host == 0.0912 * units::mm, tt::tolerance(0.01));
+
+  // A host with the tumour's properties: the isolated Baxter-Jain sphere of radius R_h.
+  const physics::EmbeddedSphere same(tumour(), tumour(), R, R_h, p_out);
+  const physics::BaxterJainSphere whole(tumour(), R_h, p_out);
+  for (const double r : {0.0, 3 * units::mm, 5 * units::mm, 10 * units::mm, 19.9 * units::mm})
+    BOOST_TEST(same.pressure(r) == whole.pressure(r), tt::tolerance(1e-9));
+}

@@ -2,8 +2,12 @@
 
 #include <deal.II/base/function.h>
 #include <deal.II/base/quadrature_lib.h>
+#include <deal.II/distributed/grid_refinement.h>
 #include <deal.II/fe/fe_values.h>
+#include <deal.II/lac/vector.h>
+#include <deal.II/numerics/error_estimator.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
@@ -19,11 +23,13 @@ namespace radiotwin
 
   namespace
   {
-    /// The Baxter-Jain pressure [Pa] as a deal.II function of x [m].
-    class BaxterJainPressure : public Function<3>
+    /// A radially symmetric closed-form pressure [Pa] (Baxter-Jain isolated or embedded
+    /// sphere) as a deal.II function of x [m].
+    template <class ClosedForm>
+    class RadialPressure : public Function<3>
     {
     public:
-      BaxterJainPressure(const physics::BaxterJainSphere &s, const Point<3> &centre)
+      RadialPressure(const ClosedForm &s, const Point<3> &centre)
         : sphere(s)
         , centre(centre)
       {}
@@ -39,8 +45,8 @@ namespace radiotwin
       }
 
     private:
-      physics::BaxterJainSphere sphere;
-      Point<3>                  centre;
+      ClosedForm sphere;
+      Point<3>   centre;
     };
 
     /// ||f||_L2 with the quadrature of DarcySolver::errors (collective).
@@ -77,10 +83,35 @@ namespace radiotwin
     prm.leave_subsection();
     prm.enter_subsection("Verification");
     prm.declare_entry("Compare with Baxter-Jain sphere", "false", Patterns::Bool(),
-                      "Compare the IFP and the rim velocity with the closed form of a uniformly "
-                      "perfused isolated sphere (docs/physics.md section 2) and report the "
-                      "errors in summary.json. Needs 'Geometry/Type = isolated sphere' without "
-                      "necrotic core, no lymphatics, uniform vessels and a Dirichlet boundary.");
+                      "Compare the IFP with its closed form and report the errors in "
+                      "summary.json (docs/physics.md section 2): for 'Geometry/Type = isolated "
+                      "sphere' (no tumour lymphatics) the Baxter-Jain sphere, with its rim "
+                      "velocity; for 'sphere in sphere' the tumour embedded in the host sphere, "
+                      "each region with its own exchange and lymphatics. Needs no necrotic "
+                      "core, uniform vessels and a Dirichlet boundary.");
+    prm.leave_subsection();
+    prm.enter_subsection("Darcy");
+    prm.enter_subsection("Adaptive refinement");
+    prm.declare_entry("Cycles", "0", Patterns::Integer(0, 30),
+                      "Solve-estimate-refine cycles before the final solve (0: the mesh of "
+                      "'Geometry' as it is). Each cycle estimates the error of the pressure per "
+                      "cell (Kelly: the jump of its gradient across the faces) and refines the "
+                      "cells chosen by 'Marking'. Steady runs only (no transport). Range: 0-30.");
+    prm.declare_entry("Marking", "cell fraction", Patterns::Selection("cell fraction|error fraction"),
+                      "Which cells a cycle refines: 'cell fraction': the 'Refine fraction' of "
+                      "the cells with the largest indicators (fixed number); 'error fraction': "
+                      "the cells with the largest indicators that together carry 'Refine "
+                      "fraction' of the total (Doerfler); likewise for coarsening.");
+    prm.declare_entry("Refine fraction", "0.1", Patterns::Double(0, 1),
+                      "Fraction of the cells (or of the estimated error) refined in a cycle; "
+                      "see 'Marking'. Unit: none. Range: 0-1.");
+    prm.declare_entry("Coarsen fraction", "0", Patterns::Double(0, 1),
+                      "Fraction of the cells (or of the estimated error) coarsened in a cycle, "
+                      "those with the smallest indicators. Unit: none. Range: 0-1.");
+    prm.declare_entry("Maximum cells", "2000000", Patterns::Integer(1, 2000000000),
+                      "Stop the cycles before the mesh would exceed this many cells. Range: "
+                      "1-2e9.");
+    prm.leave_subsection();
     prm.leave_subsection();
   }
 
@@ -108,12 +139,27 @@ namespace radiotwin
     verify_baxter_jain = prm.get_bool("Compare with Baxter-Jain sphere");
     prm.leave_subsection();
     const Geometry &geometry = context.geometry;
+    const bool      isolated = geometry.type() == Geometry::Type::isolated_sphere;
     if (verify_baxter_jain &&
-        (geometry.type() != Geometry::Type::isolated_sphere || geometry.necrotic_core_radius() > 0 ||
-         context.tissue(Region::tumour).lymphatic_coefficient != 0))
+        ((!isolated && geometry.type() != Geometry::Type::sphere_in_sphere) ||
+         geometry.necrotic_core_radius() > 0 ||
+         (isolated && context.tissue(Region::tumour).lymphatic_coefficient != 0)))
       file.fail("Verification/Compare with Baxter-Jain sphere",
-                "the closed form holds for 'Geometry/Type = isolated sphere' without necrotic "
-                "core and without tumour lymphatics");
+                "the closed forms hold for 'Geometry/Type = isolated sphere' (without tumour "
+                "lymphatics) or 'sphere in sphere', both without necrotic core");
+
+    prm.enter_subsection("Darcy");
+    prm.enter_subsection("Adaptive refinement");
+    adaptive_cycles        = prm.get_integer("Cycles");
+    mark_by_error_fraction = prm.get("Marking") == "error fraction";
+    refine_fraction        = prm.get_double("Refine fraction");
+    coarsen_fraction       = prm.get_double("Coarsen fraction");
+    maximum_adaptive_cells = prm.get_integer("Maximum cells");
+    prm.leave_subsection();
+    prm.leave_subsection();
+    if (refine_fraction + coarsen_fraction > 1)
+      file.fail("Darcy/Adaptive refinement/Coarsen fraction",
+                "'Refine fraction' + 'Coarsen fraction' must not exceed 1");
 
     darcy = std::make_unique<DarcySolver>(context.triangulation, context.tissue, context.timer);
     darcy->parse_parameters(prm, file);
@@ -121,8 +167,57 @@ namespace radiotwin
 
   void DarcyPart::setup()
   {
-    darcy->setup();
     vessels = context.find<VesselPart>();
+    if (adaptive_cycles > 0 && std::any_of(context.parts->begin(), context.parts->end(),
+                                           [](const auto &p) { return p->is_time_dependent(); }))
+      context.file.fail("Darcy/Adaptive refinement/Cycles",
+                        "adaptive refinement is for steady runs: switch off the transport "
+                        "(the time-dependent parts keep the mesh of 'Geometry')");
+    if (adaptive_cycles > 0 && vessels)
+      context.file.fail("Darcy/Adaptive refinement/Cycles",
+                        "adaptive refinement does not yet work with a vessel network");
+    darcy->setup();
+    adapt_mesh();
+  }
+
+  void DarcyPart::adapt_mesh()
+  {
+    auto &tria = context.triangulation;
+    for (unsigned int cycle = 1; cycle <= adaptive_cycles; ++cycle)
+      {
+        {
+          TimerOutput::Scope scope(context.timer, "Darcy: adaptive refinement (solves)");
+          darcy->solve_pressure();
+        }
+        TimerOutput::Scope scope(context.timer, "Darcy: adaptive refinement (estimate, refine)");
+        Vector<float> indicators(tria.n_active_cells());
+        KellyErrorEstimator<3>::estimate(darcy->mapping(), darcy->dof_handler(),
+                                         QGauss<2>(darcy->degree() + 1), {}, darcy->pressure(),
+                                         indicators);
+        if (mark_by_error_fraction)
+          parallel::distributed::GridRefinement::refine_and_coarsen_fixed_fraction(
+            tria, indicators, refine_fraction, coarsen_fraction);
+        else
+          parallel::distributed::GridRefinement::refine_and_coarsen_fixed_number(
+            tria, indicators, refine_fraction, coarsen_fraction);
+        double flagged = 0;
+        for (const auto &cell : tria.active_cell_iterators())
+          if (cell->is_locally_owned() && cell->refine_flag_set())
+            ++flagged;
+        flagged = Utilities::MPI::sum(flagged, context.comm);
+        if (tria.n_global_active_cells() + 7 * flagged > maximum_adaptive_cells)
+          {
+            context.pcout << "  Darcy: adaptive refinement stops before cycle " << cycle << ": "
+                          << "it would exceed 'Maximum cells' = " << maximum_adaptive_cells << std::endl;
+            for (const auto &cell : tria.active_cell_iterators())
+              cell->clear_refine_flag(), cell->clear_coarsen_flag();
+            break;
+          }
+        tria.execute_coarsening_and_refinement();
+        darcy->setup();
+        context.pcout << "  Darcy: adaptive cycle " << cycle << ": " << tria.n_global_active_cells()
+                      << " cells, " << darcy->n_dofs() << " DoFs" << std::endl;
+      }
   }
 
   void DarcyPart::solve_steady()
@@ -206,12 +301,19 @@ namespace radiotwin
     summary_["ifp_centre_mmHg"] = samples[0].found ? samples[0].value / units::mmHg : std::nan("");
 
     std::optional<physics::BaxterJainSphere> closed_form;
-    if (verify_baxter_jain)
+    std::optional<physics::EmbeddedSphere>   embedded;
+    if (verify_baxter_jain && geometry.type() == Geometry::Type::isolated_sphere)
       closed_form.emplace(context.tissue(Region::tumour), geometry.tumour_radius(), 0.0);
+    else if (verify_baxter_jain)
+      embedded.emplace(context.tissue(Region::tumour), context.tissue(Region::host),
+                       geometry.tumour_radius(), geometry.outer_extent(), 0.0);
+    const auto exact_pressure = [&](const double r) {
+      return closed_form ? closed_form->pressure(r) : embedded->pressure(r);
+    };
 
     std::ostringstream csv;
     csv << "r_mm,x_mm,y_mm,z_mm,region,ifp_mmHg,radial_velocity_um_per_s"
-        << (closed_form ? ",ifp_closed_form_mmHg" : "") << "\n";
+        << (verify_baxter_jain ? ",ifp_closed_form_mmHg" : "") << "\n";
     csv << std::setprecision(12);
     for (const auto &s : samples)
       {
@@ -222,17 +324,28 @@ namespace radiotwin
         csv << r / units::mm << "," << s.x[0] / units::mm << "," << s.x[1] / units::mm << ","
             << s.x[2] / units::mm << "," << int(s.material) << "," << s.value / units::mmHg << ","
             << (-K * s.gradient * profile_direction) / units::um_per_s;
-        if (closed_form)
-          csv << "," << closed_form->pressure(r) / units::mmHg;
+        if (verify_baxter_jain)
+          csv << "," << exact_pressure(r) / units::mmHg;
         csv << "\n";
       }
     if (context.root())
       write_file_atomically(context.output_directory + "/radial_profile.csv", csv.str());
 
+    if (embedded)
+      {
+        const RadialPressure<physics::EmbeddedSphere> exact(*embedded, centre);
+        const auto [l2, h1] = darcy->errors(exact);
+        verification                                = Json();
+        verification["closed_form"]                 = "tumour sphere embedded in a host sphere";
+        verification["host_boundary_layer_mm"]      = 1 / embedded->k_host / units::mm;
+        verification["ifp_centre_closed_form_mmHg"] = embedded->pressure(0) / units::mmHg;
+        verification["ifp_relative_L2_error"]       = l2 / l2_norm(*darcy, exact, context.comm);
+        verification["ifp_H1_seminorm_error_Pa_per_m"] = h1;
+      }
     if (closed_form)
       {
         // The outer boundary condition of the closed form is the solver's.
-        const BaxterJainPressure exact(*closed_form, centre);
+        const RadialPressure<physics::BaxterJainSphere> exact(*closed_form, centre);
         const auto [l2, h1]  = darcy->errors(exact);
         const double u_exact = closed_form->rim_velocity();
         const auto & d       = diagnostics_;

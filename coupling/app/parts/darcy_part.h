@@ -34,6 +34,8 @@ namespace radiotwin
                              unsigned int index) const override;
 
   private:
+    /// 'Darcy/Adaptive refinement': solve, estimate, refine, and set the solver up again.
+    void adapt_mesh();
     /// radial_profile.csv, and the errors against the closed form into `verification`.
     void write_profile_and_verification();
 
@@ -44,6 +46,11 @@ namespace radiotwin
     dealii::Tensor<1, 3>         profile_direction;
     double                       profile_length_m = 0;
     bool                         verify_baxter_jain = false;
+    unsigned int                 adaptive_cycles    = 0;
+    bool                         mark_by_error_fraction = false;
+    double                       refine_fraction    = 0.1;
+    double                       coarsen_fraction   = 0;
+    double                       maximum_adaptive_cells = 2e6;
     DarcyDiagnostics             diagnostics_;
     Json                         summary_, verification;
   };

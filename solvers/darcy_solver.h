@@ -111,6 +111,9 @@ namespace radiotwin
     dealii::types::global_dof_index n_dofs() const { return dofs.n_dofs(); }
     Backend backend() const { return linear_algebra; }
     unsigned int degree() const { return fe_degree; }
+    /// The outer boundary's pressure [Pa] with a Dirichlet condition (false: another kind).
+    bool   outer_boundary_is_dirichlet() const { return dirichlet_outer && !boundary_pressure; }
+    double outer_boundary_pressure() const { return outer_pressure_Pa; }
 
     /// Base of the backend's matrix and AMG kept between solves (darcy_solver.cc).
     struct LinearSystem

@@ -163,6 +163,10 @@ namespace radiotwin
 
     darcy = std::make_unique<DarcySolver>(context.triangulation, context.tissue, context.timer);
     darcy->parse_parameters(prm, file);
+    if (verify_baxter_jain && !darcy->outer_boundary_is_dirichlet())
+      file.fail("Verification/Compare with Baxter-Jain sphere",
+                "the closed forms need a Dirichlet outer boundary ('Darcy/Outer boundary "
+                "condition = Dirichlet')");
   }
 
   void DarcyPart::setup()
@@ -303,10 +307,12 @@ namespace radiotwin
     std::optional<physics::BaxterJainSphere> closed_form;
     std::optional<physics::EmbeddedSphere>   embedded;
     if (verify_baxter_jain && geometry.type() == Geometry::Type::isolated_sphere)
-      closed_form.emplace(context.tissue(Region::tumour), geometry.tumour_radius(), 0.0);
+      closed_form.emplace(context.tissue(Region::tumour), geometry.tumour_radius(),
+                          darcy->outer_boundary_pressure());
     else if (verify_baxter_jain)
       embedded.emplace(context.tissue(Region::tumour), context.tissue(Region::host),
-                       geometry.tumour_radius(), geometry.outer_extent(), 0.0);
+                       geometry.tumour_radius(), geometry.outer_extent(),
+                       darcy->outer_boundary_pressure());
     const auto exact_pressure = [&](const double r) {
       return closed_form ? closed_form->pressure(r) : embedded->pressure(r);
     };

@@ -9,12 +9,14 @@
 //      on c_p: the PDE gives its uptake U(c_p) and dU/dc_p (forward sensitivities of the
 //      local SDIRK2 steps); the body (CVODE), whose lesion plasma loses
 //      s (U(c_p) + dU/dc_p (c_vas(t) - c_p)) / dt with s = represented / meshed tumour
-//      volume, gives the step mean of c_vas; repeat until the mean is c_p (relative 1e-9,
-//      2-4 iterations). The uptake law in the body is implicit, so the stiff exchange
-//      (a lesion's plasma turns over in seconds) is stable for any dt;
-//   3. the body gets back the tolerance-sized difference between the linearised and the
-//      actual uptake, and the PDE's released ligand: the coupled system conserves to
-//      round-off. The only lag is the marrow cross-dose from the PDE lesion, held at its
+//      volume, gives the step mean of c_vas; repeat until the mean is c_p ('Coupling/
+//      Plasma tolerance', relative; the first guess extrapolates the plasma exponentially, so
+//      most steps need one iteration). The uptake law in the body is implicit, so the
+//      stiff exchange (a lesion's plasma turns over in seconds) is stable for any dt;
+//   3. the PDE's last try is moved from c_p to the body's mean along its sensitivities
+//      (an error of the order of the tolerance squared), so it takes up exactly what the
+//      body lost; the body gets the PDE's released ligand: the coupled system conserves
+//      to round-off. The only lag is the marrow cross-dose from the PDE lesion, held at its
 //      start-of-step value.
 #pragma once
 
@@ -92,7 +94,7 @@ namespace radiotwin
     {
       unsigned long cvode_steps = cvode_steps_before + integrator->n_steps(),
                     cvode_rhs   = cvode_rhs_before + integrator->n_rhs_evaluations();
-      ar &y &mean_plasma &pde_decayed_hot_nmol &lesion_hot_now_nmol &bolus_given
+      ar &y &mean_plasma &last_start_plasma &last_dt_s &last_bolus_s &pde_decayed_hot_nmol &lesion_hot_now_nmol &bolus_given
         &whole_body_wall_s &steps &newton_iterations &result &ledger &lesion_dose_Gy &lesion_tia
           &last_record_h &last_hot_nmol &last_dose_rate_Gy_per_h &cvode_steps &cvode_rhs;
       if (Archive::is_loading::value)
@@ -107,11 +109,16 @@ namespace radiotwin
     std::string lesion_name = "MeshedLesion";
     double      represented_mL = 0, perfusion_per_min = 0.5;
     double      represented_L = 0, s = 1;
+    double      plasma_tolerance = 1e-4; ///< relative, of the Newton on c_p
 
     WholeBodyModel                     body;
     std::unique_ptr<NetworkIntegrator> integrator;
     std::vector<double>                y; ///< network state at the current time
     std::array<double, 2>              mean_plasma{};
+    /// For the first guess of the next step's c_p: the lesion plasma at the last step's start
+    /// [nmol L^-1], that step [s], the time of the last bolus [s].
+    std::array<double, 2> last_start_plasma{};
+    double                last_dt_s = 0, last_bolus_s = -1;
     double                             pde_decayed_hot_nmol = 0; ///< unscaled, cumulative
     double                             lesion_hot_now_nmol = 0;  ///< scaled, for the marrow
     std::vector<bool>                  bolus_given;

@@ -37,18 +37,6 @@ namespace radiotwin
       return ids;
     }
 
-    /// Active cells once the flagged ones are refined (a lower bound: p4est's 2:1 balance may
-    /// refine a few more).
-    double cells_after_flagged_refinement(const parallel::distributed::Triangulation<3> &tria)
-    {
-      double flagged = 0;
-      for (const auto &cell : tria.active_cell_iterators())
-        if (cell->is_locally_owned() && cell->refine_flag_set())
-          ++flagged;
-      return tria.n_global_active_cells() +
-             7 * Utilities::MPI::sum(flagged, tria.get_communicator());
-    }
-
     /// Memory of a distributed mesh per active cell [bytes]: the cells of every level, their
     /// faces, edges and vertices, the p4est forest and the ghost layer. Measured on the
     /// generated meshes on 1 rank: 660 at 78 k cells, 700 at 1.05 M (docs/benchmarks.md).
@@ -341,18 +329,28 @@ namespace radiotwin
     return ConcentricSpheresManifold(centre_point, central_half_width, surfaces);
   }
 
+  double Geometry::cells_after_flagged_refinement(const parallel::distributed::Triangulation<3> &tria)
+  {
+    double flagged = 0;
+    for (const auto &cell : tria.active_cell_iterators())
+      if (cell->is_locally_owned() && cell->refine_flag_set())
+        ++flagged;
+    return tria.n_global_active_cells() + 7 * Utilities::MPI::sum(flagged, tria.get_communicator());
+  }
+
   void Geometry::require_memory_for(const parallel::distributed::Triangulation<3> &tria,
-                                    const double active_cells_after) const
+                                    const double active_cells_after, const std::string &location,
+                                    const std::string &advice) const
   {
     const double ranks = Utilities::MPI::n_mpi_processes(tria.get_communicator());
     const double added_cells_per_rank =
       std::max(0.0, active_cells_after - tria.n_global_active_cells()) / ranks;
     std::ostringstream what;
-    what << refinements_location << ": the mesh of " << std::setprecision(3)
+    what << (location.empty() ? refinements_location : location) << ": the mesh of " << std::setprecision(3)
          << active_cells_after << " cells";
     require_memory(resident_memory_MB() + added_cells_per_rank * mesh_bytes_per_active_cell / (1024.0 * 1024.0),
                    what.str(),
-                   "use fewer 'Geometry/... refinements' or more ranks (nodes)",
+                   advice.empty() ? "use fewer 'Geometry/... refinements' or more ranks (nodes)" : advice,
                    tria.get_communicator());
   }
 
@@ -431,7 +429,8 @@ namespace radiotwin
     // on the curved positions, then move every vertex once onto the curved geometry. This
     // is where refinement through the chart would have put it, so later refinement
     // (adaptivity, a restart's Triangulation::load) continues through the chart manifold.
-    const ConcentricSpheresManifold chart = chart_manifold(tria);
+    const ConcentricSpheresManifold chart =
+      dynamic_cast<const ConcentricSpheresManifold &>(tria.get_manifold(concentric_spheres_manifold_id));
     tria.set_manifold(concentric_spheres_manifold_id, FlatManifold<3>());
     tria.refine_global(global_refinements);
     refine_near_tumour(tria, [&chart](const Point<3> &x) { return chart.push_forward(x); });

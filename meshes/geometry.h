@@ -49,15 +49,22 @@ namespace radiotwin
     /// Regions this geometry contains.
     std::vector<Region> regions() const;
 
+    /// Stops with an InputError when the mesh, refined to `active_cells_after` cells, would
+    /// not fit in the memory of its ranks (estimated before refining). The message names
+    /// @p location and @p advice (default: the geometry's refinement parameters).
+    void require_memory_for(const dealii::parallel::distributed::Triangulation<3> &tria,
+                            double active_cells_after, const std::string &location = "",
+                            const std::string &advice = "") const;
+    /// Active cells once the flagged ones are refined (a lower bound: p4est's 2:1 balance may
+    /// refine a few more).
+    static double
+    cells_after_flagged_refinement(const dealii::parallel::distributed::Triangulation<3> &tria);
+
   private:
     void build_coarse_mesh(dealii::Triangulation<3> &coarse) const;
     void read_gmsh(dealii::Triangulation<3> &coarse) const;
     /// The curved geometry of a generated coarse mesh, as a chart over its flat version.
     ConcentricSpheresManifold chart_manifold(const dealii::Triangulation<3> &coarse) const;
-    /// Stops with an InputError when the mesh, refined to `active_cells_after` cells, would
-    /// not fit in the memory of its ranks (estimated before refining).
-    void require_memory_for(const dealii::parallel::distributed::Triangulation<3> &tria,
-                            double active_cells_after) const;
     /// Tumour and rim refinements; `position` maps a vertex to where it will lie (the rim
     /// band is measured on the curved geometry while the chart is refined flat).
     void refine_near_tumour(

@@ -44,33 +44,64 @@ namespace radiotwin::physics
       return J;
     }
 
-    /// Solve A x = r (6x6, partial pivoting); r is overwritten by x.
-    void solve6(Matrix A, LigandState &r)
+    /// LU factors of a 6x6 matrix (partial pivoting): one factorisation, several solves.
+    class LU6
     {
-      for (unsigned int col = 0; col < 6; ++col)
-        {
-          unsigned int pivot = col;
-          for (unsigned int i = col + 1; i < 6; ++i)
-            if (std::abs(A[i][col]) > std::abs(A[pivot][col]))
-              pivot = i;
-          if (A[pivot][col] == 0.0)
-            throw std::runtime_error("ligand kinetics: singular Newton matrix");
-          std::swap(A[col], A[pivot]);
-          std::swap(r[col], r[pivot]);
-          for (unsigned int i = col + 1; i < 6; ++i)
-            {
-              const double f = A[i][col] / A[col][col];
-              for (unsigned int j = col; j < 6; ++j)
-                A[i][j] -= f * A[col][j];
-              r[i] -= f * r[col];
-            }
-        }
-      for (int i = 5; i >= 0; --i)
-        {
-          for (unsigned int j = i + 1; j < 6; ++j)
-            r[i] -= A[i][j] * r[j];
-          r[i] /= A[i][i];
-        }
+    public:
+      explicit LU6(Matrix A) : lu(A)
+      {
+        for (unsigned int i = 0; i < 6; ++i)
+          perm[i] = i;
+        for (unsigned int col = 0; col < 6; ++col)
+          {
+            unsigned int pivot = col;
+            for (unsigned int i = col + 1; i < 6; ++i)
+              if (std::abs(lu[i][col]) > std::abs(lu[pivot][col]))
+                pivot = i;
+            if (lu[pivot][col] == 0.0)
+              throw std::runtime_error("ligand kinetics: singular Newton matrix");
+            std::swap(lu[col], lu[pivot]);
+            std::swap(perm[col], perm[pivot]);
+            for (unsigned int i = col + 1; i < 6; ++i)
+              {
+                const double f = lu[i][col] /= lu[col][col];
+                for (unsigned int j = col + 1; j < 6; ++j)
+                  lu[i][j] -= f * lu[col][j];
+              }
+          }
+      }
+      /// r is overwritten by A^-1 r.
+      void solve(LigandState &r) const
+      {
+        LigandState x;
+        for (unsigned int i = 0; i < 6; ++i)
+          {
+            x[i] = r[perm[i]];
+            for (unsigned int j = 0; j < i; ++j)
+              x[i] -= lu[i][j] * x[j];
+          }
+        for (int i = 5; i >= 0; --i)
+          {
+            for (unsigned int j = i + 1; j < 6; ++j)
+              x[i] -= lu[i][j] * x[j];
+            x[i] /= lu[i][i];
+          }
+        r = x;
+      }
+
+    private:
+      Matrix                      lu;
+      std::array<unsigned int, 6> perm;
+    };
+
+    /// I - hg J
+    Matrix newton_matrix(const Matrix &J, const double hg)
+    {
+      Matrix A;
+      for (unsigned int i = 0; i < 6; ++i)
+        for (unsigned int j = 0; j < 6; ++j)
+          A[i][j] = (i == j ? 1.0 : 0.0) - hg * J[i][j];
+      return A;
     }
 
     /// Solve the stage equation z = base + h gamma f(z) by Newton, starting from guess.
@@ -87,11 +118,7 @@ namespace radiotwin::physics
               r[i] = -(z[i] - base[i] - hg * f[i]);
               size = std::max(size, std::abs(z[i]));
             }
-          Matrix A = ligand_jacobian(k, z);
-          for (unsigned int i = 0; i < 6; ++i)
-            for (unsigned int j = 0; j < 6; ++j)
-              A[i][j] = (i == j ? 1.0 : 0.0) - hg * A[i][j];
-          solve6(A, r);
+          LU6(newton_matrix(ligand_jacobian(k, z), hg)).solve(r);
           for (unsigned int i = 0; i < 6; ++i)
             {
               z[i] += r[i];
@@ -133,22 +160,10 @@ namespace radiotwin::physics
     const double h     = dt / n_steps;
     KineticsStep out;
     // Forward sensitivities dy/dc_p (columns: c_p hot, c_p cold): the stage equations
-    // differentiated, (I - h g J(z)) dz = d(base) + h g df/dc_p, with the Newton matrix.
-    std::array<LigandState, 2> S{}; // S[p][i] = dy_i / dc_p,p
-    auto newton_matrix = [&](const LigandState &z) {
-      Matrix A = ligand_jacobian(k, z);
-      for (unsigned int i = 0; i < 6; ++i)
-        for (unsigned int j = 0; j < 6; ++j)
-          A[i][j] = (i == j ? 1.0 : 0.0) - h * gamma * A[i][j];
-      return A;
-    };
-    auto times = [](const Matrix &J, const LigandState &v) {
-      LigandState r{};
-      for (unsigned int i = 0; i < 6; ++i)
-        for (unsigned int j = 0; j < 6; ++j)
-          r[i] += J[i][j] * v[j];
-      return r;
-    };
+    // differentiated, (I - h g J(z)) dz = d(base) + h g df/dc_p, with J at the converged
+    // stage (one factorisation per stage for both columns).
+    std::array<LigandState, 2> &S = out.state_sensitivity; // S[p][i] = dy_i / dc_p,p
+    const double dfp = k.exchange_in / k.porosity;         // df_(c_p) / d c_p,p
     for (unsigned int n = 0; n < n_steps; ++n)
       {
         const LigandState z1 = stage(k, y, h * gamma, y);
@@ -167,22 +182,28 @@ namespace radiotwin::physics
         if (sensitivity)
           {
             const Matrix J1 = ligand_jacobian(k, z1);
+            const LU6    A1(newton_matrix(J1, h * gamma));
+            const LU6    A2(newton_matrix(ligand_jacobian(k, z2), h * gamma));
             for (unsigned int p = 0; p < 2; ++p)
               {
-                const double dfp = k.exchange_in / k.porosity; // df_(c_p) / d c_p,p
-                LigandState  s1  = S[p];
+                LigandState s1 = S[p];
                 s1[free_hot + p] += h * gamma * dfp;
-                solve6(newton_matrix(z1), s1);
+                A1.solve(s1);
                 LigandState s2 = S[p];
-                const LigandState J1s1 = times(J1, s1);
                 for (unsigned int i = 0; i < 6; ++i)
-                  s2[i] += h * (1 - gamma) * J1s1[i];
+                  for (unsigned int j = 0; j < 6; ++j)
+                    s2[i] += h * (1 - gamma) * J1[i][j] * s1[j];
                 s2[free_hot + p] += h * dfp;
-                solve6(newton_matrix(z2), s2);
+                A2.solve(s2);
                 for (unsigned int s = 0; s < 2; ++s)
-                  out.uptake_sensitivity[s][p] +=
-                    h * ((s == p ? k.exchange_in : 0.0) -
-                         k.exchange_out * ((1 - gamma) * s1[free_hot + s] + gamma * s2[free_hot + s]));
+                  {
+                    const unsigned int c = free_hot + s, m = internalised_hot + s;
+                    out.uptake_sensitivity[s][p] +=
+                      h * ((s == p ? k.exchange_in : 0.0) -
+                           k.exchange_out * ((1 - gamma) * s1[c] + gamma * s2[c]));
+                    out.released_sensitivity[s][p] +=
+                      h * k.lambda_rel * ((1 - gamma) * s1[m] + gamma * s2[m]);
+                  }
                 S[p] = s2;
               }
           }

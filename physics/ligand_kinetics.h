@@ -52,8 +52,13 @@ namespace radiotwin::physics
   {
     std::array<double, 2> released{};  ///< from the internalised pools, hot and cold
     std::array<double, 2> uptake{};    ///< net transvascular exchange, plasma -> tissue
-    /// d uptake_s / d c_p,s' (with @p sensitivity): the coupled step's Newton matrix.
+    /// With @p sensitivity, derivatives in the plasma held over the step (columns: c_p hot,
+    /// c_p cold): d uptake_s / d c_p,s' (the coupled step's Newton matrix), d released_s /
+    /// d c_p,s' and d y_end / d c_p,s'. They obey the balance too: a state moved by
+    /// state_sensitivity times a change of c_p gains what uptake and release move by.
     std::array<std::array<double, 2>, 2> uptake_sensitivity{};
+    std::array<std::array<double, 2>, 2> released_sensitivity{};
+    std::array<LigandState, 2>           state_sensitivity{};
   };
 
   /// Advance the state by dt in n_steps SDIRK2 steps. The amounts are summed with the

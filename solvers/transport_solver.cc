@@ -137,7 +137,18 @@ namespace radiotwin
     prm.declare_entry("Maximum time step [min]", "60", Patterns::Double(1e-6, 1e5),
                       "Unit: min. Range: 1e-6-1e5.");
     prm.declare_entry("Time step growth factor [-]", "1.2", Patterns::Double(1, 10),
-                      "Each step is this much longer than the last, up to the maximum. Range: 1-10.");
+                      "Each step is this much longer than the last, up to the maximum (with "
+                      "'Step control = error estimate': at most this much). Range: 1-10.");
+    prm.declare_entry("Step control", "growth", Patterns::Selection("growth|error estimate"),
+                      "growth: each step the growth factor times the last, up to the maximum. "
+                      "error estimate: the next step from the last step's estimated local error "
+                      "(dt^2/2 times the second time derivative, from the last two steps, of "
+                      "the ligand per tissue volume phi c + b + m, hot and cold; lumped-mass "
+                      "L2 norm, relative to the largest the tissue has held), "
+                      "aiming at the tolerance; steps are not repeated.");
+    prm.declare_entry("Tolerance [-]", "1e-3", Patterns::Double(1e-12, 1),
+                      "Relative local error per step aimed at by 'Step control = error "
+                      "estimate'. Range: 1e-12-1.");
     prm.declare_entry("Theta [-]", "1", Patterns::Double(0.5, 1),
                       "Transport time scheme: 1 implicit Euler (first order, L-stable), 0.5 "
                       "Crank-Nicolson (second order). Reaction and transport are combined by "
@@ -181,6 +192,8 @@ namespace radiotwin
     dt_initial_s        = prm.get_double("Initial time step [min]") * units::min;
     dt_max_s            = prm.get_double("Maximum time step [min]") * units::min;
     growth              = prm.get_double("Time step growth factor [-]");
+    stepping.by_error    = prm.get("Step control") == "error estimate";
+    stepping.tolerance   = prm.get_double("Tolerance [-]");
     theta               = prm.get_double("Theta [-]");
     reaction_step_max_s = prm.get_double("Maximum reaction step [min]") * units::min;
     outputs_s.clear();
@@ -263,12 +276,72 @@ namespace radiotwin
 
   double TransportSolver::next_step(const double dt_s) const
   {
-    return std::min(dt_s * growth, dt_max_s);
+    if (!stepping.by_error || stepping.error < 0)
+      return std::min(dt_s * growth, dt_max_s);
+    const double factor = 0.9 * std::sqrt(stepping.tolerance / std::max(stepping.error, 1e-300));
+    return std::min(dt_s * std::clamp(factor, 0.2, growth), dt_max_s);
+  }
+
+  double TransportSolver::activity_concentration(const unsigned int species, const unsigned int l) const
+  {
+    // Per tissue volume: the free ligand in the fluid, bound and internalised.
+    return porosity.local_element(l) * y[species].local_element(l) + y[2 + species].local_element(l) +
+           y[4 + species].local_element(l);
+  }
+
+  void TransportSolver::control_before_step()
+  {
+    if (stepping.by_error && stepping.steps == 0)
+      for (unsigned int s = 0; s < 2; ++s)
+        for (unsigned int l = 0; l < mass.locally_owned_size(); ++l)
+          stepping.y_last[s].local_element(l) = activity_concentration(s, l);
+  }
+
+  void TransportSolver::control_after_step(const double dt_s)
+  {
+    if (!stepping.by_error)
+      return;
+    // e = dt/(dt + dt_last) (d - dt/dt_last d_last) ~ dt^2/2 y'', with d = y - y_last, on
+    // the ligand concentration per tissue volume, hot and cold (what the dose and the
+    // receptor competition see; the free ligand alone follows the plasma within minutes,
+    // and the splitting's dt-dependent offset of it would make the estimate ring).
+    const bool   estimate = stepping.steps > 0;
+    const double ratio    = estimate ? dt_s / stepping.dt_last_s : 0;
+    const double weight   = estimate ? dt_s / (dt_s + stepping.dt_last_s) : 0;
+    std::array<double, 4> sums{}; // per species: |e|^2, |y|^2 (lumped mass)
+    for (unsigned int s = 0; s < 2; ++s)
+      {
+        VectorType &yl = stepping.y_last[s], &dl = stepping.d_last[s];
+        for (unsigned int l = 0; l < mass.locally_owned_size(); ++l)
+          {
+            const double m = mass.local_element(l), v = activity_concentration(s, l);
+            const double d = v - yl.local_element(l);
+            const double e = weight * (d - ratio * dl.local_element(l));
+            sums[s] += m * e * e;
+            sums[2 + s] += m * v * v;
+            dl.local_element(l) = d;
+            yl.local_element(l) = v;
+          }
+      }
+    MPI_Allreduce(MPI_IN_PLACE, sums.data(), sums.size(), MPI_DOUBLE, MPI_SUM, comm);
+    // Relative to the most ligand the tissue has held: once it washes out and decays, the
+    // same absolute error is a smaller part of what the doses integrate.
+    for (unsigned int s = 0; s < 2; ++s)
+      stepping.peak_norm_sq[s] = std::max(stepping.peak_norm_sq[s], sums[2 + s]);
+    if (estimate)
+      {
+        stepping.error = 0;
+        for (unsigned int s = 0; s < 2; ++s)
+          stepping.error = std::max(stepping.error, std::sqrt(sums[s] / std::max(stepping.peak_norm_sq[s], 1e-300)));
+      }
+    stepping.dt_last_s = dt_s;
+    ++stepping.steps;
   }
 
   void TransportSolver::setup()
   {
     TimerOutput::Scope scope(timer, "Transport: setup");
+    reacting.clear();
     dofs.distribute_dofs(fe);
     owned    = dofs.locally_owned_dofs();
     relevant = DoFTools::extract_locally_relevant_dofs(dofs);
@@ -279,6 +352,10 @@ namespace radiotwin
 
     for (auto &v : y)
       v.reinit(owned, relevant, comm);
+    stepping.y_last.assign(stepping.by_error ? 2 : 0, y[0]);
+    transport_increment.assign(2, y[0]);
+    transport_increment_dt_s = 0;
+    stepping.d_last.assign(stepping.by_error ? 2 : 0, y[0]);
     for (VectorType *v : {&mass, &mass_phi, &porosity, &receptors, &release_rate, &source_weight,
                           &uptake_weight, &lymph_weight, &outflow_weight, &k_on_rate,
                           &k_off_rate, &internalisation_rate, &exchange_in, &exchange_out})
@@ -419,7 +496,9 @@ namespace radiotwin
     for (VectorType *v : {&mass, &mass_phi, &porosity, &receptors, &release_rate, &k_on_rate,
                           &k_off_rate, &internalisation_rate, &exchange_in, &exchange_out})
       v->update_ghost_values();
-    assembled_dt = -1;
+    assembled_dt      = -1;
+    preconditioned_dt = -1;
+    preconditioner.reset();
     stiffness.clear();
   }
 
@@ -511,23 +590,54 @@ namespace radiotwin
     if (stiffness.m() == 0)
       assemble_operator();
     TimerOutput::Scope scope(timer, "Transport: system and preconditioner");
-    system.copy_from(stiffness);
-    system *= theta;
-    explicit_part.copy_from(stiffness);
-    explicit_part *= -(1 - theta);
-    for (const auto i : owned)
-      if (!constraints.is_constrained(i))
+    // Implicit Euler (theta = 1) needs no explicit part: its right-hand side is M_phi/dt c.
+    const bool explicit_matrix = theta < 1;
+    if (assembled_dt <= 0)
+      {
+        system.copy_from(stiffness);
+        system *= theta;
+        if (explicit_matrix)
+          {
+            explicit_part.copy_from(stiffness);
+            explicit_part *= -(1 - theta);
+          }
+        stiffness_diagonal.clear();
+        for (const auto i : owned)
+          stiffness_diagonal.push_back(stiffness.diag_element(i));
+      }
+    // A new step changes only the diagonal's mass term, set from dt alone (not summed from
+    // changes), so that a resumed run forms the same matrices bit for bit.
+    const auto set_diagonal = [&](const double dt) {
+      unsigned int k = 0;
+      for (const auto i : owned)
         {
-          system.add(i, i, mass_phi(i) / dt_s);
-          explicit_part.add(i, i, mass_phi(i) / dt_s);
+          if (!constraints.is_constrained(i))
+            {
+              system.set(i, i, theta * stiffness_diagonal[k] + mass_phi(i) / dt);
+              if (explicit_matrix)
+                explicit_part.set(i, i, -(1 - theta) * stiffness_diagonal[k] + mass_phi(i) / dt);
+            }
+          ++k;
         }
-    system.compress(VectorOperation::add);
-    explicit_part.compress(VectorOperation::add);
+      system.compress(VectorOperation::insert);
+      if (explicit_matrix)
+        explicit_part.compress(VectorOperation::insert);
+    };
     // Mass plus diffusion (phi D dt / h^2 ~ 20 at hour-long steps), weak convection. ILU(0)
     // with right-preconditioned GMRES: tried against smoothed-aggregation AMG (more setup,
-    // no fewer iterations here).
-    preconditioner = std::make_unique<TrilinosWrappers::PreconditionILU>();
-    preconditioner->initialize(system);
+    // no fewer iterations here). The factors of the system of a step within a factor 1.5
+    // of this one are kept (they only steer GMRES; the tolerance is the same). A resumed
+    // run refactors the system of the step its factors came from.
+    const bool near = preconditioned_dt > 0 && dt_s <= 1.5 * preconditioned_dt && dt_s >= preconditioned_dt / 1.5;
+    if (!near || !preconditioner)
+      {
+        if (!near)
+          preconditioned_dt = dt_s;
+        set_diagonal(preconditioned_dt);
+        preconditioner = std::make_unique<TrilinosWrappers::PreconditionILU>();
+        preconditioner->initialize(system);
+      }
+    set_diagonal(dt_s);
     assembled_dt = dt_s;
   }
 
@@ -541,41 +651,63 @@ namespace radiotwin
     return total;
   }
 
+  const std::vector<unsigned int> &TransportSolver::reacting_nodes()
+  {
+    if (reacting.empty())
+      for (unsigned int l = 0; l < mass.locally_owned_size(); ++l)
+        if (mass.local_element(l) > 0 && !constraints.is_constrained(owned.nth_index_in_set(l)))
+          reacting.push_back(l);
+    return reacting;
+  }
+
   void TransportSolver::react(const double dt_s, const std::array<double, 2> &cp,
                               ExchangeTry &uptake, std::array<double, 2> &released,
-                              const bool sensitivity)
+                              Sensitivity *sensitivity)
   {
     TimerOutput::Scope scope(timer, "Transport: reaction and exchange");
     const unsigned int n_sub = std::max(1u, static_cast<unsigned int>(std::ceil(dt_s / reaction_step_max_s - 1e-9)));
     physics::LigandKinetics k = kinetics;
     k.plasma                  = cp;
-    std::array<double, 9> local{}; // released[2], uptake[2], sensitivity[2][2]
-    for (const auto i : owned)
+    if (sensitivity)
+      for (auto &columns : sensitivity->state)
+        {
+          columns.resize(6);
+          for (auto &v : columns)
+            if (v.size() != y[0].size())
+              v.reinit(y[0], true);
+        }
+    std::array<double, 13> local{}; // released[2], uptake[2], d uptake[2][2], d released[2][2]
+    for (const unsigned int l : reacting_nodes())
       {
-        if (mass(i) <= 0 || constraints.is_constrained(i))
-          continue;
-        k.receptors    = receptors(i);
-        k.porosity     = porosity(i);
-        k.lambda_rel   = release_rate(i);
-        k.k_on         = k_on_rate(i);
-        k.k_off        = k_off_rate(i);
-        k.lambda_int   = internalisation_rate(i);
-        k.exchange_in  = exchange_in(i);
-        k.exchange_out = exchange_out(i);
+        k.receptors    = receptors.local_element(l);
+        k.porosity     = porosity.local_element(l);
+        k.lambda_rel   = release_rate.local_element(l);
+        k.k_on         = k_on_rate.local_element(l);
+        k.k_off        = k_off_rate.local_element(l);
+        k.lambda_int   = internalisation_rate.local_element(l);
+        k.exchange_in  = exchange_in.local_element(l);
+        k.exchange_out = exchange_out.local_element(l);
         physics::LigandState s;
         for (unsigned int c = 0; c < 6; ++c)
-          s[c] = y[c](i);
-        const auto r = physics::advance_ligand_kinetics(k, s, dt_s, n_sub, sensitivity);
+          s[c] = y[c].local_element(l);
+        const auto r = physics::advance_ligand_kinetics(k, s, dt_s, n_sub, sensitivity != nullptr);
         for (unsigned int c = 0; c < 6; ++c)
-          y[c](i) = s[c];
-        const double volume_L = mass(i) * L_per_m3;
+          y[c].local_element(l) = s[c];
+        const double volume_L = mass.local_element(l) * L_per_m3;
         for (unsigned int sp = 0; sp < 2; ++sp)
           {
             local[sp] += r.released[sp] * volume_L;
             local[2 + sp] += r.uptake[sp] * volume_L;
             for (unsigned int p = 0; p < 2; ++p)
-              local[4 + 2 * sp + p] += r.uptake_sensitivity[sp][p] * volume_L;
+              {
+                local[4 + 2 * sp + p] += r.uptake_sensitivity[sp][p] * volume_L;
+                local[8 + 2 * sp + p] += r.released_sensitivity[sp][p] * volume_L;
+              }
           }
+        if (sensitivity)
+          for (unsigned int p = 0; p < 2; ++p)
+            for (unsigned int c = 0; c < 6; ++c)
+              sensitivity->state[p][c].local_element(l) = r.state_sensitivity[p][c];
       }
     MPI_Allreduce(MPI_IN_PLACE, local.data(), local.size(), MPI_DOUBLE, MPI_SUM, comm);
     for (unsigned int sp = 0; sp < 2; ++sp)
@@ -583,7 +715,11 @@ namespace radiotwin
         released[sp] += local[sp];
         uptake.uptake[sp] += local[2 + sp];
         for (unsigned int p = 0; p < 2; ++p)
-          uptake.sensitivity[sp][p] += local[4 + 2 * sp + p];
+          {
+            uptake.sensitivity[sp][p] += local[4 + 2 * sp + p];
+            if (sensitivity)
+              sensitivity->released[sp][p] = local[8 + 2 * sp + p];
+          }
       }
     for (auto &v : y)
       {
@@ -634,11 +770,25 @@ namespace radiotwin
       {
         rw.import(y[s], VectorOperation::insert);
         old.import(rw, VectorOperation::insert);
-        explicit_part.vmult(rhs, old);
+        if (theta < 1)
+          explicit_part.vmult(rhs, old);
+        else
+          {
+            // M_phi/dt on the rows that are not hanging nodes (theirs are constraints).
+            for (const auto i : owned)
+              rhs[i] = constraints.is_constrained(i) ? 0.0 : mass_phi(i) / dt_s * old[i];
+            rhs.compress(VectorOperation::insert);
+          }
         if (extra_source)
           rhs += extra;
+        // First guess: the last transport increment, scaled to this step (GMRES starts
+        // closer; the answer is the same to the tolerance).
         VectorType c_new = y[s];
+        if (transport_increment_dt_s > 0)
+          c_new.add(dt_s / transport_increment_dt_s, transport_increment[s]);
         solve_transport(rhs, c_new);
+        transport_increment[s] = c_new;
+        transport_increment[s] -= y[s];
         // Balance terms at c_theta = theta c_new + (1 - theta) c_old.
         double l = 0, o = 0;
         for (const auto i : owned)
@@ -648,6 +798,8 @@ namespace radiotwin
             o += outflow_weight(i) * ct;
           }
         lymph[s] += Utilities::MPI::sum(l, comm) * dt_s * L_per_m3;
+        if (s == 1)
+          transport_increment_dt_s = dt_s;
         outflow[s] += Utilities::MPI::sum(o, comm) * dt_s * L_per_m3;
         y[s] = c_new;
       }
@@ -658,6 +810,7 @@ namespace radiotwin
   {
     // Strang splitting: half a reaction step, a transport step, half a reaction step; each
     // half holds the plasma at its midpoint value (second order).
+    control_before_step();
     StepBalance b;
     b.content_before = content();
     ExchangeTry uptake;
@@ -681,6 +834,7 @@ namespace radiotwin
         b.transvascular_net[s] = uptake.uptake[s];
         b.released[s]          = released_first[s] + released_second[s];
       }
+    control_after_step(dt_s);
     return b;
   }
 
@@ -688,6 +842,7 @@ namespace radiotwin
   {
     if (pending.active)
       throw std::logic_error("TransportSolver: begin_coupled_step() twice");
+    control_before_step();
     pending        = PendingStep();
     pending.active = true;
     pending.dt_s   = dt_s;
@@ -705,15 +860,34 @@ namespace radiotwin
     y                    = pending.after_transport;
     pending.last_try     = ExchangeTry();
     pending.last_released = {{0, 0}};
-    react(pending.dt_s, cp, pending.last_try, pending.last_released, true);
+    react(pending.dt_s, cp, pending.last_try, pending.last_released, &last_sensitivity);
     return pending.last_try;
   }
 
-  TransportSolver::StepBalance TransportSolver::finish_coupled_step()
+  TransportSolver::StepBalance
+  TransportSolver::finish_coupled_step(const std::array<double, 2> &plasma_change_nM)
   {
     if (!pending.active)
       throw std::logic_error("TransportSolver: finish_coupled_step() outside a coupled step");
     pending.active = false;
+    if (plasma_change_nM[0] != 0 || plasma_change_nM[1] != 0)
+      {
+        // The last try moved along its sensitivities to c_p + change: first order in the
+        // change, and the balance of the step still closes (sensitivities obey it too).
+        const auto &S = last_sensitivity;
+        for (const unsigned int l : reacting_nodes())
+          for (unsigned int c = 0; c < 6; ++c)
+            y[c].local_element(l) += S.state[0][c].local_element(l) * plasma_change_nM[0] +
+                                     S.state[1][c].local_element(l) * plasma_change_nM[1];
+        for (auto &v : y)
+          distribute_constraints(v);
+        for (unsigned int s = 0; s < 2; ++s)
+          for (unsigned int p = 0; p < 2; ++p)
+            {
+              pending.last_try.uptake[s] += pending.last_try.sensitivity[s][p] * plasma_change_nM[p];
+              pending.last_released[s] += S.released[s][p] * plasma_change_nM[p];
+            }
+      }
     StepBalance b  = pending.balance;
     b.content_after = content();
     const std::array<double, 2> after_transport = content(pending.after_transport);
@@ -724,6 +898,7 @@ namespace radiotwin
         b.transvascular_net[s] = pending.last_try.uptake[s];
         b.released[s]          = pending.last_released[s];
       }
+    control_after_step(pending.dt_s);
     return b;
   }
 

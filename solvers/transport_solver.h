@@ -79,7 +79,9 @@ namespace radiotwin
     /// step for plasma held at c_p [nmol L^-1], from the same post-transport state each time
     /// it is called, and returns the uptake [nmol] and its derivative in c_p [nmol per
     /// nmol/L] (for the coupling's Newton iteration); finish_coupled_step() keeps the last
-    /// try and returns the step's balance.
+    /// try, moved to plasma c_p + @p plasma_change_nM along its sensitivities (linear in the
+    /// change, exact in the balance: the uptake and release move by their derivatives times
+    /// the change), and returns the step's balance.
     std::array<double, 2> begin_coupled_step(double t_s, double dt_s);
     struct ExchangeTry
     {
@@ -87,7 +89,7 @@ namespace radiotwin
       std::array<std::array<double, 2>, 2> sensitivity{}; ///< d uptake_s / d c_p,s'
     };
     ExchangeTry try_exchange(const std::array<double, 2> &plasma_nM);
-    StepBalance finish_coupled_step();
+    StepBalance finish_coupled_step(const std::array<double, 2> &plasma_change_nM = {{0, 0}});
 
     /// Ligand in tissue [nmol] per region index and pool (free, bound, internalised) and
     /// species: content[region][pool][species].
@@ -136,8 +138,40 @@ namespace radiotwin
     double decay_constant_per_s() const { return kinetics.lambda; }
     unsigned int n_iterations() const { return last_iterations; }
 
-    /// Time schedule (parameters): step size after a step of size dt [s].
+    /// Time schedule (parameters): step size after a step of size dt [s]. With 'Step control
+    /// = error estimate', dt times 0.9 (tolerance / estimate)^(1/2), within [0.2, growth
+    /// factor] and the maximum step, where the estimate is the local error of the last step
+    /// (first order: dt^2/2 times the second time derivative, from the last two steps'
+    /// increments), in the lumped-mass L2 norm of the ligand per tissue volume (phi c + b +
+    /// m), relative to the largest norm it has had (the larger of hot and cold).
     double next_step(double dt_s) const;
+    /// The last step's local error estimate (relative; negative before two steps).
+    double last_error_estimate() const { return stepping.error; }
+    /// The step control's state, for checkpoints: its scalars and, with 'Step control =
+    /// error estimate', its nodal vectors (the last state and increment, on dof_handler()).
+    struct StepControl
+    {
+      bool   by_error = false;
+      double tolerance = 1e-3, dt_last_s = 0, error = -1;
+      std::array<double, 2> peak_norm_sq{}; ///< largest |y|^2 so far, hot and cold
+      unsigned int steps = 0;
+      /// With by_error: the ligand per tissue volume (hot, cold) after the last step, and its
+      /// increment over it.
+      std::vector<VectorType> y_last, d_last;
+      template <class Archive>
+      void serialize(Archive &ar, const unsigned int)
+      {
+        ar &dt_last_s &error &peak_norm_sq &steps;
+      }
+    };
+    StepControl &step_control() { return stepping; }
+    /// The last transport sub-step's increment of the free ligand (hot, cold) and that step
+    /// [s]: the first guess of the next solve (kept in checkpoints, so that a resumed run
+    /// repeats the same solves).
+    std::vector<VectorType> &transport_increment_for_restart() { return transport_increment; }
+    double &transport_increment_step_s() { return transport_increment_dt_s; }
+    /// The step [s] whose system the transport preconditioner factors (for checkpoints).
+    double &preconditioner_step_s() { return preconditioned_dt; }
     double initial_step_s() const { return dt_initial_s; }
     double end_time_s() const { return end_s; }
     const std::vector<double> &output_times_s() const { return outputs_s; }
@@ -155,8 +189,18 @@ namespace radiotwin
     void form_system(double dt_s);
     /// Reaction and exchange at every node over dt with plasma held at c_p [nmol L^-1]; adds
     /// what was released and taken up [nmol] (and, with @p sensitivity, d uptake/d c_p).
+    /// With @p sensitivity, also the derivatives of the nodal state and of the release in
+    /// c_p (for finish_coupled_step()).
+    struct Sensitivity
+    {
+      std::array<std::vector<VectorType>, 2> state; ///< [c_p species][field], per node
+      std::array<std::array<double, 2>, 2>    released{}; ///< d released_s / d c_p,s' [nmol per nmol/L]
+    };
     void react(double dt_s, const std::array<double, 2> &plasma_nM, ExchangeTry &uptake,
-               std::array<double, 2> &released, bool sensitivity = false);
+               std::array<double, 2> &released, Sensitivity *sensitivity = nullptr);
+    /// Local indices of the nodes that react (a lumped volume, not a hanging node).
+    const std::vector<unsigned int> &reacting_nodes();
+    std::vector<unsigned int>        reacting;
     /// The transport sub-step (convection, diffusion, lymphatics, outflow): adds what left
     /// by lymph and through the boundary [nmol].
     void transport(double t_s, double dt_s, std::array<double, 2> &lymph,
@@ -189,6 +233,14 @@ namespace radiotwin
     const VectorType *                               receptor_po2     = nullptr;
     std::shared_ptr<const dealii::FunctionParser<1>> receptor_po2_factor;
     std::vector<double> outputs_s;
+    StepControl         stepping;
+    std::vector<VectorType> transport_increment; ///< transport_increment_for_restart()
+    double                  transport_increment_dt_s = 0;
+    /// The step control's bookkeeping at the start and at the end of a step of dt [s].
+    void control_before_step();
+    void control_after_step(double dt_s);
+    /// phi c + b + m of a species at a local node [nmol per L of tissue].
+    double activity_concentration(unsigned int species, unsigned int local_node) const;
 
     dealii::FE_Q<3>                    fe;
     dealii::DoFHandler<3>              dofs;
@@ -196,7 +248,8 @@ namespace radiotwin
     dealii::AffineConstraints<double>  constraints; ///< hanging nodes
     dealii::TrilinosWrappers::SparseMatrix stiffness, system, explicit_part; ///< K; M/dt + theta K; M/dt - (1-theta) K
     std::unique_ptr<dealii::TrilinosWrappers::PreconditionILU> preconditioner;
-    double                             assembled_dt = -1;
+    double                             assembled_dt = -1, preconditioned_dt = -1; ///< [s]
+    std::vector<double>                stiffness_diagonal; ///< K_ii of the owned rows
     /// State between begin_coupled_step() and finish_coupled_step().
     struct PendingStep
     {
@@ -207,6 +260,7 @@ namespace radiotwin
       ExchangeTry               last_try;
       std::array<double, 2>     last_released{};
     } pending;
+    Sensitivity last_sensitivity; ///< of the last try (kept allocated between steps)
     /// Solve (M_phi/dt + theta K) x = rhs to the balance tolerance; x holds the start value.
     void solve_transport(const dealii::TrilinosWrappers::MPI::Vector &rhs, VectorType &x);
 

@@ -142,3 +142,61 @@ BOOST_AUTO_TEST_CASE(mass_balance_and_decay)
   BOOST_TEST(y[bound_hot] == ref[bound_hot], tt::tolerance(1e-4));
   BOOST_TEST(y[internalised_hot] == ref[internalised_hot], tt::tolerance(1e-4));
 }
+
+BOOST_AUTO_TEST_CASE(plasma_sensitivities_match_differences_and_keep_the_balance)
+{
+  // With exchange, the derivatives in the plasma held over a step (uptake, release, state)
+  // against central differences, and the balance of a state moved along them.
+  LigandKinetics k = tumour();
+  k.exchange_in    = 0.02;
+  k.exchange_out   = 0.05;
+  k.lambda_rel     = 0.01; // fast enough for the release to matter over the step
+  k.plasma         = {{3.0, 12.0}};
+  const LigandState y0 = {{2.0, 8.0, 20.0, 15.0, 4.0, 1.0}};
+  const double      dt = 120.0;
+  LigandState       y  = y0;
+  const auto        r  = advance_ligand_kinetics(k, y, dt, 3, true);
+  for (unsigned int p = 0; p < 2; ++p)
+    {
+      const double h = 1e-4 * k.plasma[p];
+      LigandKinetics up = k, down = k;
+      up.plasma[p] += h;
+      down.plasma[p] -= h;
+      LigandState yu = y0, yd = y0;
+      const auto  ru = advance_ligand_kinetics(up, yu, dt, 3);
+      const auto  rd = advance_ligand_kinetics(down, yd, dt, 3);
+      for (unsigned int s = 0; s < 2; ++s)
+        {
+          BOOST_TEST(r.uptake_sensitivity[s][p] == (ru.uptake[s] - rd.uptake[s]) / (2 * h),
+                     tt::tolerance(1e-6));
+          if (s == p)
+            BOOST_TEST(r.released_sensitivity[s][p] == (ru.released[s] - rd.released[s]) / (2 * h),
+                       tt::tolerance(1e-6));
+        }
+      for (unsigned int i = 0; i < 6; ++i)
+        BOOST_TEST(r.state_sensitivity[p][i] + 1.0 == (yu[i] - yd[i]) / (2 * h) + 1.0,
+                   tt::tolerance(1e-7));
+    }
+  // Moved along the sensitivities by a plasma change, the state still balances what the
+  // moved uptake brings in and the moved release takes out (hot + cold: decay cancels).
+  const std::array<double, 2> change = {{0.3, -1.1}};
+  const auto content = [&](const LigandState &v) {
+    return k.porosity * (v[free_hot] + v[free_cold]) + v[bound_hot] + v[bound_cold] +
+           v[internalised_hot] + v[internalised_cold];
+  };
+  LigandState moved = y;
+  double      in = 0, out = 0;
+  for (unsigned int s = 0; s < 2; ++s)
+    {
+      in += r.uptake[s];
+      out += r.released[s];
+      for (unsigned int p = 0; p < 2; ++p)
+        {
+          in += r.uptake_sensitivity[s][p] * change[p];
+          out += r.released_sensitivity[s][p] * change[p];
+        }
+    }
+  for (unsigned int i = 0; i < 6; ++i)
+    moved[i] += r.state_sensitivity[0][i] * change[0] + r.state_sensitivity[1][i] * change[1];
+  BOOST_TEST(content(moved) - content(y0) == in - out, tt::tolerance(1e-11));
+}

@@ -35,7 +35,7 @@ namespace radiotwin
     std::string progress() const override;
     void        finish() override;
     void        add_summary(Json &summary) override;
-    unsigned int state_version() const override { return 1; }
+    unsigned int state_version() const override { return 2; }
     void         save(boost::archive::binary_oarchive &archive) const override;
     void         load(boost::archive::binary_iarchive &archive) override;
 

@@ -204,12 +204,8 @@ namespace radiotwin
         else
           parallel::distributed::GridRefinement::refine_and_coarsen_fixed_number(
             tria, indicators, refine_fraction, coarsen_fraction);
-        double flagged = 0;
-        for (const auto &cell : tria.active_cell_iterators())
-          if (cell->is_locally_owned() && cell->refine_flag_set())
-            ++flagged;
-        flagged = Utilities::MPI::sum(flagged, context.comm);
-        if (tria.n_global_active_cells() + 7 * flagged > maximum_adaptive_cells)
+        const double cells_after = Geometry::cells_after_flagged_refinement(tria);
+        if (cells_after > maximum_adaptive_cells)
           {
             context.pcout << "  Darcy: adaptive refinement stops before cycle " << cycle << ": "
                           << "it would exceed 'Maximum cells' = " << maximum_adaptive_cells << std::endl;
@@ -217,6 +213,9 @@ namespace radiotwin
               cell->clear_refine_flag(), cell->clear_coarsen_flag();
             break;
           }
+        context.geometry.require_memory_for(
+          tria, cells_after, context.file.locate("Darcy/Adaptive refinement/Maximum cells").describe(),
+          "lower 'Darcy/Adaptive refinement/Maximum cells' or use more ranks (nodes)");
         tria.execute_coarsening_and_refinement();
         darcy->setup();
         context.pcout << "  Darcy: adaptive cycle " << cycle << ": " << tria.n_global_active_cells()

@@ -148,6 +148,8 @@ namespace radiotwin
     std::ostringstream os;
     os << "tumour " << std::setprecision(4) << hot_activity(content_, tumour) + hot_activity(content_, core)
        << " MBq";
+    if (transport->last_error_estimate() >= 0)
+      os << "  step error " << std::setprecision(2) << transport->last_error_estimate();
     return os.str();
   }
 
@@ -167,6 +169,9 @@ namespace radiotwin
     j["time_loop_wall_s"]                = wall.wall_time();
     j["max_step_balance_relative_defect"] = worst_defect;
     j["last_gmres_iterations"]           = transport->n_iterations();
+    j["step_control"] = transport->step_control().by_error ?
+                          Json{{"kind", "error estimate"}, {"tolerance", transport->step_control().tolerance}} :
+                          Json{{"kind", "growth"}};
     j["regions"] = context.per_region([&](const unsigned int i) {
       return Json{{"time_integrated_activity_MBq_h", tia[i]}, {"activity_at_end_MBq", hot_activity(content_, i)}};
     });
@@ -179,13 +184,16 @@ namespace radiotwin
   void TransportPart::save(boost::archive::binary_oarchive &archive) const
   {
     const std::string csv_text = csv.str();
-    archive << steps << end_time_s << tia << in << lymph << out << released << worst_defect << csv_text;
+    archive << steps << end_time_s << tia << in << lymph << out << released << worst_defect << csv_text
+            << transport->step_control() << transport->transport_increment_step_s()
+            << transport->preconditioner_step_s();
   }
 
   void TransportPart::load(boost::archive::binary_iarchive &archive)
   {
     std::string csv_text;
-    archive >> steps >> end_time_s >> tia >> in >> lymph >> out >> released >> worst_defect >> csv_text;
+    archive >> steps >> end_time_s >> tia >> in >> lymph >> out >> released >> worst_defect >> csv_text >>
+      transport->step_control() >> transport->transport_increment_step_s() >> transport->preconditioner_step_s();
     csv.str("");
     csv << csv_text;
     // The fields were loaded with the mesh before this.
@@ -197,6 +205,12 @@ namespace radiotwin
     std::vector<VectorType *> v;
     for (auto &f : transport->fields_for_restart())
       v.push_back(&f);
+    // The last transport increment (the solver's first guess) and the error-estimate step
+    // control's last state and increment (empty with growth).
+    for (auto *history : {&transport->transport_increment_for_restart(), &transport->step_control().y_last,
+                          &transport->step_control().d_last})
+      for (auto &f : *history)
+        v.push_back(&f);
     return v;
   }
 } // namespace radiotwin

@@ -292,7 +292,7 @@ namespace radiotwin
 
   void TransportSolver::control_before_step()
   {
-    if (stepping.by_error && stepping.steps == 0)
+    if (stepping.by_error && stepping.dt_last_s == 0)
       for (unsigned int s = 0; s < 2; ++s)
         for (unsigned int l = 0; l < mass.locally_owned_size(); ++l)
           stepping.y_last[s].local_element(l) = activity_concentration(s, l);
@@ -306,7 +306,7 @@ namespace radiotwin
     // the ligand concentration per tissue volume, hot and cold (what the dose and the
     // receptor competition see; the free ligand alone follows the plasma within minutes,
     // and the splitting's dt-dependent offset of it would make the estimate ring).
-    const bool   estimate = stepping.steps > 0;
+    const bool   estimate = stepping.dt_last_s > 0;
     const double ratio    = estimate ? dt_s / stepping.dt_last_s : 0;
     const double weight   = estimate ? dt_s / (dt_s + stepping.dt_last_s) : 0;
     std::array<double, 4> sums{}; // per species: |e|^2, |y|^2 (lumped mass)
@@ -336,7 +336,6 @@ namespace radiotwin
           stepping.error = std::max(stepping.error, std::sqrt(sums[s] / std::max(stepping.peak_norm_sq[s], 1e-300)));
       }
     stepping.dt_last_s = dt_s;
-    ++stepping.steps;
   }
 
   void TransportSolver::setup()
@@ -354,8 +353,6 @@ namespace radiotwin
     for (auto &v : y)
       v.reinit(owned, relevant, comm);
     stepping.y_last.assign(stepping.by_error ? 2 : 0, y[0]);
-    transport_increment.assign(2, y[0]);
-    transport_increment_dt_s = 0;
     stepping.d_last.assign(stepping.by_error ? 2 : 0, y[0]);
     for (VectorType *v : {&mass, &mass_phi, &porosity, &receptors, &release_rate, &source_weight,
                           &uptake_weight, &lymph_weight, &outflow_weight, &k_on_rate,
@@ -630,15 +627,18 @@ namespace radiotwin
     // of this one are kept (they only steer GMRES; the tolerance is the same). A resumed
     // run refactors the system of the step its factors came from.
     const bool near = preconditioned_dt > 0 && dt_s <= 1.5 * preconditioned_dt && dt_s >= preconditioned_dt / 1.5;
+    bool diagonal_is_this_step = false;
     if (!near || !preconditioner)
       {
         if (!near)
           preconditioned_dt = dt_s;
         set_diagonal(preconditioned_dt);
+        diagonal_is_this_step = preconditioned_dt == dt_s;
         preconditioner = std::make_unique<TrilinosWrappers::PreconditionILU>();
         preconditioner->initialize(system);
       }
-    set_diagonal(dt_s);
+    if (!diagonal_is_this_step)
+      set_diagonal(dt_s);
     assembled_dt = dt_s;
   }
 
@@ -782,14 +782,8 @@ namespace radiotwin
           }
         if (extra_source)
           rhs += extra;
-        // First guess: the last transport increment, scaled to this step (GMRES starts
-        // closer; the answer is the same to the tolerance).
         VectorType c_new = y[s];
-        if (transport_increment_dt_s > 0)
-          c_new.add(dt_s / transport_increment_dt_s, transport_increment[s]);
         solve_transport(rhs, c_new);
-        transport_increment[s] = c_new;
-        transport_increment[s] -= y[s];
         // Balance terms at c_theta = theta c_new + (1 - theta) c_old.
         double l = 0, o = 0;
         for (const auto i : owned)
@@ -799,8 +793,6 @@ namespace radiotwin
             o += outflow_weight(i) * ct;
           }
         lymph[s] += Utilities::MPI::sum(l, comm) * dt_s * L_per_m3;
-        if (s == 1)
-          transport_increment_dt_s = dt_s;
         outflow[s] += Utilities::MPI::sum(o, comm) * dt_s * L_per_m3;
         y[s] = c_new;
       }

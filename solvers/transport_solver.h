@@ -152,24 +152,18 @@ namespace radiotwin
     struct StepControl
     {
       bool   by_error = false;
-      double tolerance = 1e-3, dt_last_s = 0, error = -1;
+      double tolerance = 1e-3, dt_last_s = 0, error = -1; ///< dt_last_s 0: no step yet
       std::array<double, 2> peak_norm_sq{}; ///< largest |y|^2 so far, hot and cold
-      unsigned int steps = 0;
       /// With by_error: the ligand per tissue volume (hot, cold) after the last step, and its
       /// increment over it.
       std::vector<VectorType> y_last, d_last;
       template <class Archive>
       void serialize(Archive &ar, const unsigned int)
       {
-        ar &dt_last_s &error &peak_norm_sq &steps;
+        ar &dt_last_s &error &peak_norm_sq;
       }
     };
     StepControl &step_control() { return stepping; }
-    /// The last transport sub-step's increment of the free ligand (hot, cold) and that step
-    /// [s]: the first guess of the next solve (kept in checkpoints, so that a resumed run
-    /// repeats the same solves).
-    std::vector<VectorType> &transport_increment_for_restart() { return transport_increment; }
-    double &transport_increment_step_s() { return transport_increment_dt_s; }
     /// The step [s] whose system the transport preconditioner factors (for checkpoints).
     double &preconditioner_step_s() { return preconditioned_dt; }
     double initial_step_s() const { return dt_initial_s; }
@@ -188,9 +182,9 @@ namespace radiotwin
     void assemble_operator();
     void form_system(double dt_s);
     /// Reaction and exchange at every node over dt with plasma held at c_p [nmol L^-1]; adds
-    /// what was released and taken up [nmol] (and, with @p sensitivity, d uptake/d c_p).
-    /// With @p sensitivity, also the derivatives of the nodal state and of the release in
-    /// c_p (for finish_coupled_step()).
+    /// what was released and taken up [nmol]. With @p sensitivity, also d uptake/d c_p and
+    /// the derivatives of the nodal state and of the release in c_p (for
+    /// finish_coupled_step()).
     struct Sensitivity
     {
       std::array<std::vector<VectorType>, 2> state; ///< [c_p species][field], per node
@@ -234,8 +228,6 @@ namespace radiotwin
     std::shared_ptr<const dealii::FunctionParser<1>> receptor_po2_factor;
     std::vector<double> outputs_s;
     StepControl         stepping;
-    std::vector<VectorType> transport_increment; ///< transport_increment_for_restart()
-    double                  transport_increment_dt_s = 0;
     /// The step control's bookkeeping at the start and at the end of a step of dt [s].
     void control_before_step();
     void control_after_step(double dt_s);

@@ -185,15 +185,14 @@ namespace radiotwin
   {
     const std::string csv_text = csv.str();
     archive << steps << end_time_s << tia << in << lymph << out << released << worst_defect << csv_text
-            << transport->step_control() << transport->transport_increment_step_s()
-            << transport->preconditioner_step_s();
+            << transport->step_control() << transport->preconditioner_step_s();
   }
 
   void TransportPart::load(boost::archive::binary_iarchive &archive)
   {
     std::string csv_text;
     archive >> steps >> end_time_s >> tia >> in >> lymph >> out >> released >> worst_defect >> csv_text >>
-      transport->step_control() >> transport->transport_increment_step_s() >> transport->preconditioner_step_s();
+      transport->step_control() >> transport->preconditioner_step_s();
     csv.str("");
     csv << csv_text;
     // The fields were loaded with the mesh before this.
@@ -205,10 +204,8 @@ namespace radiotwin
     std::vector<VectorType *> v;
     for (auto &f : transport->fields_for_restart())
       v.push_back(&f);
-    // The last transport increment (the solver's first guess) and the error-estimate step
-    // control's last state and increment (empty with growth).
-    for (auto *history : {&transport->transport_increment_for_restart(), &transport->step_control().y_last,
-                          &transport->step_control().d_last})
+    // The error-estimate step control's last state and increment (empty with growth).
+    for (auto *history : {&transport->step_control().y_last, &transport->step_control().d_last})
       for (auto &f : *history)
         v.push_back(&f);
     return v;

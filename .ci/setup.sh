@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libdeal.ii-dev libsundials-dev libsuitesparse-dev libvtk9-dev libboost-test-dev nlohmann-json3-dev libcli11-dev cmake g++ make ccache numdiff python3 python3-matplotlib
-          openmpi-bin git paraview xvfb xauth)
+          openmpi-bin git paraview xvfb xauth
+          slurm-wlm munge)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,8 @@
 #include "coupling/app/output_folder.h"
 
+#include <cstdlib>
 #include <filesystem>
+#include <iostream>
 
 #include "physics/base/atomic_file.h"
 #include "physics/base/input_error.h"
@@ -13,7 +15,56 @@ namespace radiotwin
     prm.declare_entry("Directory", "", patterns::Anything(),
                       "Folder for this run's results (created if missing; relative to the "
                       "working directory). Empty: results/<name of the parameter file>.");
+    prm.declare_entry("Plots", "true", patterns::Selection("true|false"),
+                      "After the run, draw its standard pictures with Python 3 and matplotlib "
+                      "(time_activity.png: the organs' and lesions' time-activity curves, "
+                      "postprocessing/plot_tacs.py). Changes no result; without matplotlib a "
+                      "warning.");
     prm.leave_subsection();
+  }
+
+  bool output_plots(ParameterReader &prm)
+  {
+    prm.enter_subsection("Output");
+    const bool plots = prm.get("Plots") == "true";
+    prm.leave_subsection();
+    return plots;
+  }
+
+  namespace
+  {
+    std::string shell_quoted(const std::string &text)
+    {
+      std::string quoted = "'";
+      for (const char c : text)
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      return quoted + "'";
+    }
+  } // namespace
+
+  void draw_run_plots(const std::string &directory)
+  {
+    if (!std::filesystem::exists(directory + "/time_activity.csv"))
+      return;
+    const char *python_env = std::getenv("RADIOTWIN_PYTHON");
+    const std::string python = python_env && *python_env ? python_env : RADIOTWIN_PLOT_PYTHON;
+    const std::string script = std::string(RADIOTWIN_POSTPROCESSING_DIR) + "/plot_tacs.py";
+    if (!std::filesystem::exists(script))
+      {
+        std::cout << "  warning: no plots: " << script << " is missing" << std::endl;
+        return;
+      }
+    const std::string command = shell_quoted(python) + " " + shell_quoted(script) + " " +
+                                shell_quoted(directory) + " > " +
+                                shell_quoted(directory + "/plots.log") + " 2>&1";
+    std::cout << std::flush;
+    const int status = std::system(command.c_str());
+    if (status == 0)
+      std::cout << "  plot: " << directory << "/time_activity.png" << std::endl;
+    else
+      std::cout << "  warning: no time_activity.png (" << python << " " << script
+                << " failed; see " << directory << "/plots.log, or set Output/Plots = false)"
+                << std::endl;
   }
 
   std::string output_directory(ParameterReader &prm, const ParameterFile &file)

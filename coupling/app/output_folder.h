@@ -7,8 +7,17 @@
 
 namespace radiotwin
 {
-  /// 'Output/Directory'.
+  /// 'Output/Directory' and 'Output/Plots'.
   void declare_output_directory(ParameterSchema &prm);
+  /// 'Output/Plots'.
+  bool output_plots(ParameterReader &prm);
+  bool output_plots(dealii::ParameterHandler &prm);
+  /// The standard pictures of a finished run in @p directory, drawn by the Python scripts in
+  /// postprocessing/ (time_activity.png from time_activity.csv when there is one). Plots change
+  /// no result: a missing interpreter or matplotlib, or a failing script, prints a warning and
+  /// the run still succeeds. The interpreter is $RADIOTWIN_PYTHON, else the python3 found at
+  /// configure time. Call on one rank, after summary.json.
+  void draw_run_plots(const std::string &directory);
   /// Its value, or results/<name of the parameter file> when empty.
   std::string output_directory(ParameterReader &prm, const ParameterFile &file);
 // The same with deal.II's ParameterHandler (the full program; dealii_parameters.cc).

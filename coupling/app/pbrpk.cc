@@ -26,6 +26,7 @@ namespace radiotwin
     WholeBodyModel model;
     model.parse_parameters(prm, file);
     const std::string directory = output_directory(prm, file);
+    const bool        plots     = output_plots(prm);
 
     if (root)
       std::cout << "RadioTwin " << version_string() << " | whole-body PBRPK | "
@@ -46,7 +47,10 @@ namespace radiotwin
                   << result.linear_solver_setups << " factorisations), " << std::setprecision(3)
                   << result.wall_time_s << " s\n"
                   << "Results: " << directory
-                  << "/ (time_activity.csv, receptor_occupancy.csv, summary.json)" << std::endl;
+                  << "/ (time_activity.csv, receptor_occupancy.csv, summary.json"
+                  << (plots ? ", time_activity.png" : "") << ")" << std::endl;
+        if (plots)
+          draw_run_plots(directory);
       }
     return 0;
   }

@@ -61,6 +61,7 @@ namespace radiotwin
     prm.enter_subsection("Output");
     write_vtu = prm.get_bool("Write VTU");
     prm.leave_subsection();
+    draw_plots = output_plots(prm);
     checkpointer.parse_parameters(prm, file);
 
     std::ostringstream os;
@@ -237,6 +238,8 @@ namespace radiotwin
     timer->print_summary();
     pcout << "Results: " << directory << "/ (radiotwin.pvd for ParaView, summary.json, "
           << "radial_profile.csv)" << std::endl;
+    if (draw_plots && Utilities::MPI::this_mpi_process(comm) == 0)
+      draw_run_plots(directory);
     return Outcome::complete;
   }
 

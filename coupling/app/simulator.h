@@ -76,6 +76,7 @@ namespace radiotwin
     Geometry         geometry_;
     TissueProperties tissue;
     bool             write_vtu = true;
+    bool             draw_plots = true; ///< Output/Plots
 
     dealii::parallel::distributed::Triangulation<3> triangulation;
     std::unique_ptr<RunContext>                     context;

@@ -20,3 +20,9 @@ add_test(NAME paraview_render_views
          WORKING_DIRECTORY ${_work})
 set_tests_properties(paraview_render_views PROPERTIES ENVIRONMENT "${_mpi_env}"
                      LABELS postprocessing PROCESSORS 2 TIMEOUT 300 SKIP_RETURN_CODE 77)
+
+# The pictures a run draws itself (Output/Plots): time_activity.png of radiotwin pbrpk.
+add_test(NAME run_plots
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/run_plots_test.sh
+                 $<TARGET_FILE:radiotwin> ${_render_python} ${_work}/run_plots)
+set_tests_properties(run_plots PROPERTIES LABELS postprocessing TIMEOUT 120)

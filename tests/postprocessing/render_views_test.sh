@@ -2,7 +2,8 @@
 # The rendering test (ctest paraview_render_views): run the small case on 2 ranks, render its
 # standard views with pvbatch (postprocessing/render_views.py) and check that every expected
 # PNG is a real picture (check_images.py): activity at 1, 6 and 24 h, dose_Gy and
-# bed_hypoxia_adjusted_Gy at 24 h, pO2_mmHg at 0 h.
+# bed_hypoxia_adjusted_Gy at 24 h, pO2_mmHg at 0 h; then the ParaView macro
+# (postprocessing/paraview_open.py) opens the run and its screenshot is checked the same way.
 #
 #   render_views_test.sh SOURCE_DIR WORK_DIR RADIOTWIN PVBATCH PV_PYTHONPATH PYTHON MPIEXEC [NUMPROC_FLAG]
 #
@@ -53,4 +54,14 @@ expected=(activity_MBq_per_mL_t1h.png activity_MBq_per_mL_t6h.png activity_MBq_p
 # The slice covers about 40 % of each image; 15 % catches a picture with only bar and title.
 "$python" "$source_dir/tests/postprocessing/check_images.py" "$run/png" --expect "${expected[@]}" \
   --min-foreground 0.15 || fail "an image is missing or blank"
-echo "render_views_test: passed (${#expected[@]} images)"
+
+# 4. the ParaView macro (postprocessing/paraview_open.py): the run opened as the GUI would,
+# its screenshot a real picture of the activity slice.
+PYTHONPATH="$pv_pythonpath${PYTHONPATH:+:$PYTHONPATH}" xvfb-run -a "$pvbatch" \
+  "$source_dir/postprocessing/paraview_open.py" "$run" --screenshot "$run/png/paraview_open.png" \
+  > "$work/paraview_open.log" 2>&1 || { tail -n 20 "$work/paraview_open.log" >&2; fail "paraview_open.py failed"; }
+grep -q "transport.pvd: activity_MBq_per_mL on the mid-plane" "$work/paraview_open.log" ||
+  fail "paraview_open.py did not show the activity (log: $work/paraview_open.log)"
+"$python" "$source_dir/tests/postprocessing/check_images.py" "$run/png" --expect paraview_open.png \
+  --min-foreground 0.15 || fail "the paraview_open.py screenshot is missing or blank"
+echo "render_views_test: passed (${#expected[@]} images and the ParaView macro's screenshot)"

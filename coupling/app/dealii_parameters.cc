@@ -22,12 +22,6 @@ namespace radiotwin
     return output_directory(reader, file);
   }
 
-  bool output_plots(dealii::ParameterHandler &prm)
-  {
-    DealiiParameterReader reader(prm);
-    return output_plots(reader);
-  }
-
   void declare_pbrpk_parameters(dealii::ParameterHandler &prm)
   {
     ParameterSchema schema;

@@ -11,7 +11,6 @@ namespace radiotwin
   void declare_output_directory(ParameterSchema &prm);
   /// 'Output/Plots'.
   bool output_plots(ParameterReader &prm);
-  bool output_plots(dealii::ParameterHandler &prm);
   /// The standard pictures of a finished run in @p directory, drawn by the Python scripts in
   /// postprocessing/ (time_activity.png from time_activity.csv when there is one). Plots change
   /// no result: a missing interpreter or matplotlib, or a failing script, prints a warning and

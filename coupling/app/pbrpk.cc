@@ -47,8 +47,7 @@ namespace radiotwin
                   << result.linear_solver_setups << " factorisations), " << std::setprecision(3)
                   << result.wall_time_s << " s\n"
                   << "Results: " << directory
-                  << "/ (time_activity.csv, receptor_occupancy.csv, summary.json"
-                  << (plots ? ", time_activity.png" : "") << ")" << std::endl;
+                  << "/ (time_activity.csv, receptor_occupancy.csv, summary.json)" << std::endl;
         if (plots)
           draw_run_plots(directory);
       }

@@ -59,9 +59,9 @@ namespace radiotwin
 
     const std::string directory = radiotwin::output_directory(prm, file);
     prm.enter_subsection("Output");
-    write_vtu = prm.get_bool("Write VTU");
+    write_vtu  = prm.get_bool("Write VTU");
+    draw_plots = prm.get_bool("Plots");
     prm.leave_subsection();
-    draw_plots = output_plots(prm);
     checkpointer.parse_parameters(prm, file);
 
     std::ostringstream os;

@@ -17,10 +17,30 @@ namespace radiotwin
 {
   unsigned int CompartmentNetwork::add_pool(const std::string &name, const double volume_L)
   {
-    if (!integrals.empty() || !doses.empty())
-      throw std::logic_error("CompartmentNetwork: add pools before accumulators");
+    if (!integrals.empty() || !doses.empty() || n_extra > 0)
+      throw std::logic_error("CompartmentNetwork: add pools before extra states and accumulators");
     pools.push_back({name, volume_L});
     return pools.size() - 1;
+  }
+
+  unsigned int CompartmentNetwork::add_extra_states(const unsigned int n)
+  {
+    if (!integrals.empty() || !doses.empty() || !amount_integrals.empty())
+      throw std::logic_error("CompartmentNetwork: add extra states before accumulators");
+    n_extra += n;
+    return 2 * pools.size() + n_extra - n;
+  }
+
+  void CompartmentNetwork::set_imported_kinetics(std::shared_ptr<const ImportedKinetics> kinetics,
+                                                 std::vector<unsigned int> state_of_variable)
+  {
+    if (kinetics->n_variables() != state_of_variable.size())
+      throw std::logic_error("CompartmentNetwork: one state for each imported variable");
+    imported        = std::move(kinetics);
+    imported_states = std::move(state_of_variable);
+    imported_x.resize(imported_states.size());
+    imported_f.resize(imported_states.size());
+    imported_f2.resize(imported_states.size());
   }
 
   void CompartmentNetwork::add_transfer(const unsigned int from, const unsigned int to,
@@ -84,15 +104,23 @@ namespace radiotwin
 
   unsigned int CompartmentNetwork::n_states() const
   {
-    return 2 * pools.size() + 1 + integrals.size() + 3 * doses.size() +
+    return 2 * pools.size() + n_extra + 1 + integrals.size() + 3 * doses.size() +
            2 * amount_integrals.size();
   }
 
-  void CompartmentNetwork::rhs(const double *y, const double *source, double *ydot) const
+  void CompartmentNetwork::rhs(const double *y, const double *source, double *ydot, const double t_min) const
   {
     const unsigned int n = n_states();
     for (unsigned int i = 0; i < n; ++i)
       ydot[i] = source ? source[i] : 0.0;
+    if (imported)
+      {
+        for (std::size_t k = 0; k < imported_states.size(); ++k)
+          imported_x[k] = y[imported_states[k]];
+        imported->rhs(t_min, imported_x.data(), imported_f.data());
+        for (std::size_t k = 0; k < imported_states.size(); ++k)
+          ydot[imported_states[k]] += imported_f[k];
+      }
     for (const auto &t : transfers)
       for (unsigned int s = 0; s < 2; ++s)
         {
@@ -118,6 +146,8 @@ namespace radiotwin
     if (decay > 0)
       for (unsigned int p = 0; p < pools.size(); ++p)
         {
+          if (p < decay_excluded.size() && decay_excluded[p])
+            continue;
           const double flux = decay * y[amount(p, hot)];
           ydot[amount(p, hot)] -= flux;
           ydot[amount(p, cold)] += flux;
@@ -142,8 +172,29 @@ namespace radiotwin
   }
 
   template <typename Accessor>
-  void CompartmentNetwork::jacobian(const double *y, Accessor &&J) const
+  void CompartmentNetwork::jacobian(const double *y, Accessor &&J, const double t_min) const
   {
+    if (imported)
+      {
+        // Forward differences, column by column, on the imported variables.
+        const std::size_t m = imported_states.size();
+        for (std::size_t k = 0; k < m; ++k)
+          imported_x[k] = y[imported_states[k]];
+        imported->rhs(t_min, imported_x.data(), imported_f.data());
+        const auto &dependents = imported->dependents();
+        for (std::size_t j = 0; j < m; ++j)
+          {
+            if (dependents[j].empty())
+              continue;
+            const double x_j = imported_x[j];
+            const double h   = 1.5e-8 * std::max(std::abs(x_j), 1e-6);
+            imported_x[j]    = x_j + h;
+            imported->rhs(t_min, imported_x.data(), imported_f2.data());
+            imported_x[j] = x_j;
+            for (const unsigned int i : dependents[j])
+              J(imported_states[i], imported_states[j]) += (imported_f2[i] - imported_f[i]) / h;
+          }
+      }
     for (const auto &f : linear_fluxes)
       J(f.target, f.source) += f.k;
     for (const auto &t : transfers)
@@ -177,6 +228,8 @@ namespace radiotwin
     if (decay > 0)
       for (unsigned int p = 0; p < pools.size(); ++p)
         {
+          if (p < decay_excluded.size() && decay_excluded[p])
+            continue;
           J(amount(p, hot), amount(p, hot)) -= decay;
           J(amount(p, cold), amount(p, hot)) += decay;
           J(decayed(), amount(p, hot)) += decay;
@@ -279,27 +332,26 @@ namespace radiotwin
         }
     }
 
-    static int rhs(realtype, N_Vector y, N_Vector ydot, void *data)
+    static int rhs(realtype t, N_Vector y, N_Vector ydot, void *data)
     {
       auto *self = static_cast<Impl *>(data);
-      self->network.rhs(N_VGetArrayPointer(y), self->source.data(), N_VGetArrayPointer(ydot));
+      self->network.rhs(N_VGetArrayPointer(y), self->source.data(), N_VGetArrayPointer(ydot), t);
       return 0;
     }
 
-    static int dense_jacobian(realtype, N_Vector y, N_Vector, SUNMatrix J, void *data, N_Vector,
+    static int dense_jacobian(realtype t, N_Vector y, N_Vector, SUNMatrix J, void *data, N_Vector,
                               N_Vector, N_Vector)
     {
       auto *self = static_cast<Impl *>(data);
       SUNMatZero(J);
       realtype **cols = SUNDenseMatrix_Cols(J);
-      self->network.jacobian(N_VGetArrayPointer(y), [cols](const unsigned int i,
-                                                           const unsigned int j) -> realtype & {
-        return cols[j][i];
-      });
+      self->network.jacobian(
+        N_VGetArrayPointer(y),
+        [cols](const unsigned int i, const unsigned int j) -> realtype & { return cols[j][i]; }, t);
       return 0;
     }
 
-    static int sparse_jacobian(realtype, N_Vector y, N_Vector, SUNMatrix J, void *data,
+    static int sparse_jacobian(realtype t, N_Vector y, N_Vector, SUNMatrix J, void *data,
                                N_Vector, N_Vector, N_Vector)
     {
       auto *self = static_cast<Impl *>(data);
@@ -313,11 +365,12 @@ namespace radiotwin
       std::fill(values, values + self->row_of_slot.size(), 0.0);
       const std::size_t n    = self->network.n_states();
       const int *       slot = self->slot_of_entry.data();
-      self->network.jacobian(N_VGetArrayPointer(y),
-                             [values, slot, n](const unsigned int i,
-                                               const unsigned int j) -> realtype & {
-                               return values[slot[j * n + i]];
-                             });
+      self->network.jacobian(
+        N_VGetArrayPointer(y),
+        [values, slot, n](const unsigned int i, const unsigned int j) -> realtype & {
+          return values[slot[j * n + i]];
+        },
+        t);
       return 0;
     }
   };

@@ -15,6 +15,21 @@
 
 namespace radiotwin
 {
+  /// Kinetics given as a right-hand side over some of a network's states instead of its
+  /// transfers and bindings: an imported model (SBML, sbml_whole_body.h). Its variables are
+  /// amounts of pools (hot and cold ligand) and states of its own (extra states).
+  class ImportedKinetics
+  {
+  public:
+    virtual ~ImportedKinetics() = default;
+    virtual unsigned int n_variables() const = 0;
+    /// dx/dt [per min] at time t [min].
+    virtual void rhs(double t_min, const double *x, double *xdot) const = 0;
+    /// For each variable j, the variables whose derivative depends on it (the Jacobian's
+    /// pattern; difference quotients fill it).
+    virtual const std::vector<std::vector<unsigned int>> &dependents() const = 0;
+  };
+
   class CompartmentNetwork
   {
   public:
@@ -28,8 +43,22 @@ namespace radiotwin
     /// bound pool: k_on c R_free - k_off A_bound, R_free = R0 - A_bound,hot - A_bound,cold.
     void add_binding(unsigned int free_pool, unsigned int bound_pool, double receptors_nmol,
                      double k_on_L_per_nmol_min, double k_off_per_min);
+    /// States that belong to no pool (an imported model's own variables), placed after the
+    /// pools' amounts; add them after the pools. Returns the index of the first.
+    unsigned int add_extra_states(unsigned int n);
+    unsigned int extra(const unsigned int k) const { return 2 * pools.size() + k; }
+    /// Imported kinetics whose variable k is the network's state @p state_of_variable[k];
+    /// added to the transfers, bindings and decay.
+    void set_imported_kinetics(std::shared_ptr<const ImportedKinetics> kinetics,
+                               std::vector<unsigned int> state_of_variable);
     /// Physical decay constant [1/min] (0: stable).
     void set_decay(double lambda_per_min) { decay = lambda_per_min; }
+    /// Leave a pool out of the network's decay (imported kinetics that decay it themselves).
+    void exclude_from_decay(const unsigned int pool)
+    {
+      decay_excluded.resize(pools.size(), false);
+      decay_excluded[pool] = true;
+    }
     /// Accumulator of the time integral of the hot amount in these pools [nmol min].
     unsigned int add_integral(const std::vector<unsigned int> &pools);
     /// Accumulators of absorbed dose D [Gy], repair-weighted dose Q [Gy] and I = int Ddot Q
@@ -63,31 +92,27 @@ namespace radiotwin
       return 2 * pool + species;
     }
     /// State index of the cumulative amount of hot ligand that has decayed [nmol].
-    unsigned int decayed() const { return 2 * pools.size(); }
-    unsigned int integral(const unsigned int k) const { return 2 * pools.size() + 1 + k; }
+    unsigned int decayed() const { return 2 * pools.size() + n_extra; }
+    unsigned int integral(const unsigned int k) const { return decayed() + 1 + k; }
     unsigned int dose(const unsigned int k) const
     {
-      return 2 * pools.size() + 1 + integrals.size() + 3 * k;
+      return decayed() + 1 + integrals.size() + 3 * k;
     }
     unsigned int amount_integral(const unsigned int k, const unsigned int species) const
     {
       return dose(doses.size()) + 2 * k + species;
     }
 
-    /// dy/dt for state y and external sources [nmol/min per state].
-    void rhs(const double *y, const double *source, double *ydot) const;
+    /// dy/dt for state y and external sources [nmol/min per state] at time t [min] (only
+    /// imported kinetics may depend on time).
+    void rhs(const double *y, const double *source, double *ydot, double t_min = 0) const;
     /// Jacobian d(dy/dt)/dy through an accessor J(i, j) -> double& (entries are added to).
     /// Every structural entry is visited whatever the state, so one call with a recording
     /// accessor gives the sparsity pattern.
     template <typename Accessor>
-    void jacobian(const double *y, Accessor &&J) const;
+    void jacobian(const double *y, Accessor &&J, double t_min = 0) const;
 
-  private:
-    struct Pool
-    {
-      std::string name;
-      double      volume;
-    };
+    /// The network's structure, for its export (SBML).
     struct Transfer
     {
       unsigned int from, to;
@@ -97,6 +122,19 @@ namespace radiotwin
     {
       unsigned int free_pool, bound_pool;
       double       receptors, k_on, k_off;
+    };
+    const std::vector<Transfer> &transfer_list() const { return transfers; }
+    const std::vector<Binding> & binding_list() const { return bindings; }
+    double                       decay_constant_per_min() const { return decay; }
+    /// Whether the network has parts that only RadioTwin's coupling drives (linear fluxes,
+    /// external dose rates): these are not part of an export.
+    bool has_external_coupling() const { return !linear_fluxes.empty(); }
+
+  private:
+    struct Pool
+    {
+      std::string name;
+      double      volume;
     };
     struct DoseTracker
     {
@@ -117,6 +155,11 @@ namespace radiotwin
     std::vector<LinearFlux>                linear_fluxes;
     std::vector<unsigned int>              amount_integrals; ///< pool of each
     double                                 decay = 0;
+    unsigned int                           n_extra = 0;
+    std::vector<bool>                      decay_excluded; ///< by pool (shorter: not excluded)
+    std::shared_ptr<const ImportedKinetics> imported;
+    std::vector<unsigned int>              imported_states; ///< network state of each variable
+    mutable std::vector<double>            imported_x, imported_f, imported_f2; ///< scratch
   };
 
   /// CVODE (BDF) on a CompartmentNetwork, with piecewise-constant sources so that

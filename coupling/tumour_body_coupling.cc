@@ -68,6 +68,12 @@ namespace radiotwin
       file.fail("Coupling/Whole-body coupling",
                 "coupling needs the radioligand transport: set 'Transport/Enabled = true'");
     body.parse_parameters(prm, file);
+    if (body.imports_sbml() && !body.sbml_mapping_has_plasma())
+      file.fail("Whole body/SBML/Plasma species",
+                "a coupled run needs the plasma species that feed and drain the meshed lesion's blood");
+    if (body.imports_sbml() && body.sbml_has_timed_events())
+      file.fail("Whole body/SBML/File", "the SBML model has timed events, which coupled runs do not apply "
+                                        "(radiotwin pbrpk does)");
     prm.enter_subsection("Whole body");
     prm.enter_subsection("Integration");
     const double lambda_override = prm.get_double("Decay constant override [min^-1]");

@@ -9,6 +9,8 @@
 #include <tuple>
 #include <sstream>
 
+#include "coupling/protocol_integration.h"
+#include "coupling/sbml_whole_body.h"
 #include "physics/tissue_dosimetry.h"
 
 namespace radiotwin
@@ -143,6 +145,7 @@ namespace radiotwin
 
   void WholeBodyModel::declare_parameters(ParameterSchema &prm)
   {
+    SbmlMapping::declare_parameters(prm);
     prm.enter_subsection("Whole body");
     prm.enter_subsection("Patient");
     prm.declare_entry("Body weight [kg]", "100", patterns::Double(20, 300),
@@ -324,6 +327,7 @@ namespace radiotwin
     // (physics/tissue_dosimetry.h), shared with the meshed tumour's dose.
     dosimetry.parse_parameters(prm, file);
     prm.enter_subsection("Whole body");
+    sbml_import = prm.get("Model") == "sbml";
     prm.enter_subsection("Patient");
     body_weight_kg = prm.get_double("Body weight [kg]");
     bsa_m2         = prm.get_double("Body surface area [m^2]");
@@ -418,8 +422,8 @@ namespace radiotwin
     injections = InjectionProtocol(one_cycle, cycles, interval_h);
 
     prm.enter_subsection("Integration");
-    duration_h        = prm.get_double("Duration [h]");
-    output_interval_h = prm.get_double("Output interval [h]");
+    duration          = prm.get_double("Duration [h]");
+    output_interval   = prm.get_double("Output interval [h]");
     rtol              = prm.get_double("Relative tolerance");
     atol              = prm.get_double("Absolute tolerance [nmol]");
     linear_solver     = prm.get("Linear solver") == "dense" ? NetworkIntegrator::LinearSolver::dense :
@@ -428,19 +432,28 @@ namespace radiotwin
     prm.leave_subsection();
     prm.leave_subsection();
     lambda = override_lambda > 0 ? override_lambda : dosimetry.radionuclide().decay_constant_per_min();
+    imported.reset();
+    if (sbml_import)
+      imported = std::make_shared<const SbmlMapping>(prm, file, *this);
 
     build();
   }
 
   void WholeBodyModel::build()
   {
+    if (imported)
+      {
+        build_imported();
+        return;
+      }
     net         = CompartmentNetwork();
     tissue_list.clear();
+    has_urine = decay_counted = true;
     const double Vp = 2.8 * (1 - hct) * bsa_m2; // plasma volume [L]
     const double F  = 1.23 * Vp;                 // plasma flow [L min^-1]
     const double s  = body_weight_kg / 71.0;     // organ volume scaling
 
-    const unsigned int art = net.add_pool("Art", 0.105 * Vp);
+    art  = net.add_pool("Art", 0.105 * Vp);
     vein                   = net.add_pool("Vein", 0.225 * Vp);
     // Released internalised ligand leaves the body (degraded, or back to blood as fragments).
     released = net.add_pool("released", 0);
@@ -649,15 +662,24 @@ namespace radiotwin
     u.pools = {urine};
     tissue_list.push_back(u);
 
+    std::vector<unsigned int> lesion_all_pools;
+    std::set<std::string>     lesion_keys;
+    for (const unsigned int i : lesion_tissues)
+      for (const unsigned int p : organs[i].pools)
+        lesion_all_pools.push_back(p);
+    for (const auto &l : lesions)
+      lesion_keys.insert(l.name);
+    add_accumulators(lesion_all_pools, lesion_keys, marrow_absorbed_fraction * bone_lesion_fraction);
+  }
+
+  void WholeBodyModel::add_accumulators(const std::vector<unsigned int> &lesion_all_pools,
+                                        const std::set<std::string> &lesion_keys, const double marrow_cross_fraction)
+  {
     // Accumulators: time-integrated activity per tissue; dose and BED where a mass exists.
     for (auto &t : tissue_list)
       t.integral = net.add_integral(t.pools);
     const double per_nmol_Gy_per_min_kg =
       lambda * constants::avogadro_per_mol * 1e-9 * dosimetry.radionuclide().electron_energy_keV * constants::joule_per_keV;
-    std::vector<unsigned int> lesion_all_pools;
-    for (const unsigned int i : lesion_tissues)
-      for (const unsigned int p : organs[i].pools)
-        lesion_all_pools.push_back(p);
     for (auto &t : tissue_list)
       {
         if (t.mass_kg <= 0)
@@ -668,14 +690,12 @@ namespace radiotwin
         if (t.key == "red_marrow")
           {
             for (const unsigned int p : lesion_all_pools)
-              w.emplace_back(p, marrow_absorbed_fraction * bone_lesion_fraction *
-                                  per_nmol_Gy_per_min_kg / t.mass_kg);
+              w.emplace_back(p, marrow_cross_fraction * per_nmol_Gy_per_min_kg / t.mass_kg);
             coupled_indices.marrow_weight_Gy_per_min_per_nmol =
-              marrow_absorbed_fraction * bone_lesion_fraction * per_nmol_Gy_per_min_kg / t.mass_kg;
+              marrow_cross_fraction * per_nmol_Gy_per_min_kg / t.mass_kg;
           }
-        const bool is_lesion = std::any_of(lesions.begin(), lesions.end(),
-                                           [&](const Lesion &l) { return l.name == t.key; });
-        const TissueRadiobiology *rb = dosimetry.radiobiology(is_lesion ? std::string("tumour") : t.key);
+        const TissueRadiobiology *rb =
+          dosimetry.radiobiology(lesion_keys.count(t.key) ? std::string("tumour") : t.key);
         double mu = 0;
         if (rb != nullptr)
           {
@@ -716,6 +736,14 @@ namespace radiotwin
     return rb == nullptr ? std::make_pair(0.0, 0.0) : std::make_pair(rb->alpha_beta_Gy, rb->repair_half_time_h);
   }
 
+  bool WholeBodyModel::is_lesion(const std::string &key) const
+  {
+    if (imported)
+      return imported->is_lesion(key) || (coupled_lesion && coupled_lesion->name == key);
+    return std::any_of(lesions.begin(), lesions.end(), [&](const Lesion &l) { return l.name == key; }) ||
+           (coupled_lesion && coupled_lesion->name == key);
+  }
+
   double WholeBodyModel::total_ligand(const std::vector<double> &y) const
   {
     double sum = 0;
@@ -736,59 +764,15 @@ namespace radiotwin
   {
     const auto start = std::chrono::steady_clock::now();
     Result     result;
-    const unsigned int n = net.n_states();
-    std::vector<double> y(n, 0.0), source(n, 0.0);
-
-    // Breakpoints [h]: output times, injection starts, infusion ends.
-    const std::vector<double> event_list = injections.event_times_h();
-    const std::set<double>    events(event_list.begin(), event_list.end());
-    std::vector<double> outputs;
-    for (double t = 0; t <= duration_h * (1 - 1e-12); t = outputs.size() * output_interval_h)
-      outputs.push_back(t);
-    outputs.push_back(duration_h); // the last row is the end of the run, whatever the interval
-    std::set<double> breaks(outputs.begin(), outputs.end());
-    for (const double e : events)
-      if (e <= duration_h)
-        breaks.insert(e);
-
-    std::vector<bool> bolus_given(injections.size(), false);
     NetworkIntegrator integrator(net, rtol, atol, 1000000, linear_solver);
-    integrator.reset(0.0, y, source);
-    std::size_t next_output = 0;
-    for (const double t : breaks)
-      {
-        const auto next_event = events.upper_bound(t * (1 - 1e-15));
-        const double stop_h   = next_event == events.end() ? duration_h : std::min(*next_event, duration_h);
-        y = integrator.advance_to(t * 60.0, std::max(stop_h, t) * 60.0);
-        // Boluses now; infusions starting or ending now change the source until the next
-        // event (or the end of the run).
-        const unsigned int hot = net.amount(vein, CompartmentNetwork::hot),
-                           cold = net.amount(vein, CompartmentNetwork::cold);
-        const bool changed = std::binary_search(event_list.begin(), event_list.end(), t);
-        for (std::size_t k = 0; k < injections.size(); ++k)
-          if (!bolus_given[k] && injections.bolus_due(k, t * 3600.0))
-            {
-              y[hot] += injections.injections()[k].hot_nmol;
-              y[cold] += injections.injections()[k].cold_nmol;
-              bolus_given[k] = true;
-            }
-        if (changed)
-          {
-            const auto   after = events.upper_bound(t);
-            const double until = after == events.end() ? std::max(duration_h, t) : *after;
-            const auto   rate  = injections.infusion_rate_nmol_per_min(t * 3600.0, until * 3600.0);
-            std::fill(source.begin(), source.end(), 0.0);
-            source[hot]  = rate[0];
-            source[cold] = rate[1];
-            integrator.reset(t * 60.0, y, source);
-          }
-        if (next_output < outputs.size() && outputs[next_output] == t)
-          {
-            result.times_h.push_back(t);
-            result.states.push_back(y);
-            ++next_output;
-          }
-      }
+    ProtocolTargets   targets;
+    targets.hot  = net.amount(vein, CompartmentNetwork::hot);
+    targets.cold = net.amount(vein, CompartmentNetwork::cold);
+    std::vector<double> y0(net.n_states(), 0.0);
+    if (imported)
+      imported_initial_state(y0, targets);
+    integrate_protocol(integrator, injections, duration, output_interval, targets, y0, result.times_h,
+                       result.states);
     result.steps           = integrator.n_steps();
     result.rhs_evaluations = integrator.n_rhs_evaluations();
     result.jacobian_evaluations = integrator.n_jacobian_evaluations();

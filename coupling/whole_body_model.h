@@ -12,7 +12,9 @@
 
 #include <array>
 #include <map>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,9 @@
 
 namespace radiotwin
 {
+  class SbmlMapping;
+  struct ProtocolTargets;
+
   class WholeBodyModel
   {
   public:
@@ -78,6 +83,7 @@ namespace radiotwin
     void set_coupling_rates(const std::array<std::array<double, 2>, 2> &uptake_per_min,
                             double marrow_dose_rate_Gy_per_min);
     unsigned int vein_pool() const { return vein; }
+    unsigned int arterial_pool() const { return art; }
     double tissue_density_kg_per_L() const { return dosimetry.density_kg_per_L(); }
     /// (alpha/beta [Gy], T_rep [h]) of a tissue key ('tumour' for lesions), or (0, 0).
     std::pair<double, double> radiobiology_of(const std::string &key) const;
@@ -102,6 +108,26 @@ namespace radiotwin
     Result run() const;
 
     const CompartmentNetwork &network() const { return net; }
+    /// 'Whole body/Model = sbml': the model is imported (sbml_whole_body.h), this one only
+    /// supplies the protocol, the integration settings and the radiobiology.
+    bool   imports_sbml() const { return sbml_import; }
+    /// The imported model in one line: file, id, size, decay (sbml_whole_body.cc).
+    std::string describe_imported() const;
+    double duration_h() const { return duration; }
+    double output_interval_h() const { return output_interval; }
+    double relative_tolerance() const { return rtol; }
+    double absolute_tolerance_nmol() const { return atol; }
+    unsigned int urine_pool() const { return urine; }
+    /// Red-marrow cross-dose from bone lesions: absorbed fraction x bone share [-].
+    double marrow_cross_dose_fraction() const { return marrow_absorbed_fraction * bone_lesion_fraction; }
+    /// The imported model's mapping, or nullptr (native model).
+    const SbmlMapping *sbml_mapping() const { return imported.get(); }
+    bool sbml_mapping_has_plasma() const;
+    /// The network state of an imported model's species or variable (tests, outputs).
+    unsigned int sbml_state(const std::string &sbml_id) const;
+    bool sbml_has_timed_events() const;
+    /// Whether a tissue key is a lesion of the model (its radiobiology is the tumour's).
+    bool is_lesion(const std::string &key) const;
     const std::vector<Tissue> &tissues() const { return tissue_list; }
     const InjectionProtocol &protocol() const { return injections; }
     double decay_constant_per_min() const { return lambda; }
@@ -181,12 +207,29 @@ namespace radiotwin
     double bone_lesion_fraction = 0.5, marrow_absorbed_fraction = 0.1;
     // Protocol and integration
     InjectionProtocol injections;
-    double duration_h = 1008, output_interval_h = 1, rtol = 1e-8, atol = 1e-12;
+    double duration = 1008, output_interval = 1, rtol = 1e-8, atol = 1e-12;
+    bool   sbml_import = false;
     NetworkIntegrator::LinearSolver linear_solver = NetworkIntegrator::LinearSolver::sparse;
+
+    /// 'Model = sbml': the imported model and its mapping (sbml_whole_body.h).
+    std::shared_ptr<const SbmlMapping> imported;
+    /// Build the network of the imported model (defined in sbml_whole_body.cc).
+    void build_imported();
+    /// The imported model's initial state and timed events (sbml_whole_body.cc).
+    void imported_initial_state(std::vector<double> &y, ProtocolTargets &targets) const;
+    /// Integrals, dose trackers and the coupled lesion's amount integral, for both models.
+    void add_accumulators(const std::vector<unsigned int> &lesion_all_pools,
+                          const std::set<std::string> &lesion_keys, double marrow_cross_fraction);
+    bool has_urine = true;
+    /// Whether the network's decay is all the decay (false: an imported model decays too),
+    /// so that hot + decayed must equal the hot ligand injected.
+    bool decay_counted = true;
+    std::vector<unsigned int> imported_state_of_variable; ///< network state of each SBML state
+
 
     CompartmentNetwork  net;
     std::vector<Tissue> tissue_list;
-    unsigned int        vein = 0, urine = 0, released = 0;
+    unsigned int        art = 0, vein = 0, urine = 0, released = 0;
     std::optional<CoupledLesion> coupled_lesion;
     CoupledLesionIndices         coupled_indices;
   };

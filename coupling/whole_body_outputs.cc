@@ -61,7 +61,9 @@ namespace radiotwin
       tac << "," << t.key << "_MBq," << t.key << "_pctIA";
     if (external)
       tac << "," << external->key << "_host_shell_MBq";
-    tac << ",urine_cumulative_pct_injected_ligand,injected_activity_MBq\n";
+    if (has_urine)
+      tac << ",urine_cumulative_pct_injected_ligand";
+    tac << ",injected_activity_MBq\n";
     for (const auto &t : tissue_list)
       if (t.receptors_nmol > 0)
         occupancy << "," << t.key << "_occupancy";
@@ -81,9 +83,12 @@ namespace radiotwin
         if (external)
           tac << "," << external->host_hot_nmol[k] * a_per_nmol;
         const double injected_ligand = injected_hot_nmol(t) + injected_cold_nmol(t);
-        const double urine_all = y[net.amount(urine, 0)] + y[net.amount(urine, 1)];
-        tac << "," << (injected_ligand > 0 ? 100 * urine_all / injected_ligand : 0.0) << "," << ia
-            << "\n";
+        if (has_urine)
+          {
+            const double urine_all = y[net.amount(urine, 0)] + y[net.amount(urine, 1)];
+            tac << "," << (injected_ligand > 0 ? 100 * urine_all / injected_ligand : 0.0);
+          }
+        tac << "," << ia << "\n";
         occupancy << t;
         for (const auto &tis : tissue_list)
           if (tis.receptors_nmol > 0)
@@ -143,7 +148,7 @@ namespace radiotwin
     Json summary;
     summary["radiotwin_version"] = version_string();
     summary["status"] = "complete";
-    summary["model"] = "whole-body PBRPK (Fele-Paranj et al. 2024 structure)";
+    summary["model"] = imported ? describe_imported() : "whole-body PBRPK (Fele-Paranj et al. 2024 structure)";
     summary["decay_constant_per_min"] = lambda;
     summary["specific_activity_MBq_per_nmol"] = a_per_nmol;
     summary["injected_hot_nmol"] = injected_hot;
@@ -152,12 +157,15 @@ namespace radiotwin
     if (injected_hot_nmol() > injected_hot)
       summary["injections_after_end_of_run_nmol_hot"] = injected_hot_nmol() - injected_hot;
     summary["duration_h"] = t_end;
-    summary["urine_cumulative_pct_injected_ligand"] = 100 * (y_end[net.amount(urine, 0)] + y_end[net.amount(urine, 1)]) /
-                  (injected_hot + injected_cold);
+    if (has_urine)
+      summary["urine_cumulative_pct_injected_ligand"] =
+        100 * (y_end[net.amount(urine, 0)] + y_end[net.amount(urine, 1)]) / (injected_hot + injected_cold);
     summary["tissues"] = tissues;
     Json conservation;
     conservation["max_relative_defect_total_ligand"] = worst_total;
-    conservation["max_relative_defect_hot_plus_decayed"] = worst_hot;
+    // With decay inside an imported model, what has decayed is not known apart.
+    if (decay_counted)
+      conservation["max_relative_defect_hot_plus_decayed"] = worst_hot;
     summary["conservation"] = conservation;
     Json solver;
     solver["states"] = net.n_states();

@@ -20,14 +20,16 @@ def white_view(size):
     return view
 
 
-def colour(display, view, field, title, preset, vector=False, data_range=None):
+def colour(display, view, field, title, preset, vector=False, data_range=None, log=False):
     """Colour a display by a point field with a titled scalar bar (black text on white).
 
-    The colour range is the displayed data's range, or data_range = (low, high) when given.
+    The colour range is the displayed data's range, or data_range = (low, high) when given
+    (low > 0 with log: a logarithmic colour scale, values below low in its lowest colour).
     Returns the scalar bar, for callers that place or size it themselves.
     """
     ColorBy(display, ("POINTS", field, "Magnitude") if vector else ("POINTS", field))
     lut = GetColorTransferFunction(field)
+    lut.UseLogScale = 0  # preset and range are set on a linear scale, then mapped to log
     if not lut.ApplyPreset(preset, True):
         lut.ApplyPreset("Viridis (matplotlib)", True)
     if data_range is None:
@@ -36,6 +38,9 @@ def colour(display, view, field, title, preset, vector=False, data_range=None):
         low, high = data_range
         lut.RescaleTransferFunction(low, high if high > low else low + max(abs(low), 1.0) * 1e-6)
         lut.AutomaticRescaleRangeMode = "Never"
+    if log:  # the preset's colours spread evenly over the decades, not over the values
+        lut.MapControlPointsToLogSpace()
+    lut.UseLogScale = 1 if log else 0
     display.SetScalarBarVisibility(view, True)
     bar = GetScalarBar(lut, view)
     bar.Title = title

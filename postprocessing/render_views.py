@@ -3,12 +3,15 @@
 Usage (headless; see README "Looking at results"):
     xvfb-run -a pvbatch postprocessing/render_views.py RUN_DIR [OUT_DIR]
                                                        [--times 1,24,168] [--size 1200x900]
+                                                       [--activity-scale linear|log]
 
 All views are slices by the mid-plane (z = centre of the data's bounds, seen from +z), each
 with a scalar bar titled by the array name (which carries the unit) and a title giving the
 time in h. Written to OUT_DIR (default RUN_DIR), named <array>_t<time>h.png:
   - activity_MBq_per_mL at the first, a middle and the last output time of transport.pvd, on
-    one colour scale (--times: the output times nearest to those given instead);
+    one colour scale (--times: the output times nearest to those given instead), linear from
+    the lowest to the highest value, or with --activity-scale log logarithmic over the three
+    decades below the highest (the activity of a 14-day run falls a hundredfold);
   - dose_Gy and bed_hypoxia_adjusted_Gy at the last output time;
   - pO2_mmHg from the Darcy/oxygen output (radiotwin.pvd, t = 0 h), or else from the last
     transport output, with the boundary of the hypoxic region (array 'hypoxic' = 0.5) as a
@@ -45,6 +48,9 @@ def parse_arguments():
     parser.add_argument("--times", help="activity times in h, comma separated; the nearest output "
                         "times are used (default: first, middle and last output time)")
     parser.add_argument("--size", default="1200x900", help="image size WIDTHxHEIGHT in pixels")
+    parser.add_argument("--activity-scale", choices=("linear", "log"), default="linear",
+                        help="the activity views' common colour scale: linear (default) or "
+                        "logarithmic over three decades")
     args = parser.parse_args()
     try:
         args.size = [int(n) for n in args.size.lower().split("x")]
@@ -145,24 +151,27 @@ class Renderer:
         self.title = Text(Text="")
         self.written = []
 
-    def render(self, source, time, field, preset, data_range=None, subtitle="", overlays=()):
+    def render(self, source, time, field, preset, data_range=None, subtitle="", overlays=(),
+               log=False):
         """One PNG: the slice of source at time coloured by field, with overlays (functions
         that show something more in the view and return its display) just for this image."""
         view = self.view
         view.ViewTime = time
         plane = source["slice"]
         plane.UpdatePipeline(time)
-        display = Show(plane, view)
-        place_bar(colour(display, view, field, field, preset, data_range=data_range))
-        display.Ambient, display.Diffuse = 1.0, 0.0  # unlit: the colours of the bar exactly
+        source["edges"].UpdatePipeline(time)
         # deal.II writes each cell on its own: where refinement levels meet on a curved
         # surface (hanging nodes) the slice has hairline cracks. The cell edges, drawn thick
-        # just behind the slice in the same colours, fill them.
+        # just behind the slice in the same colours, fill them. Coloured before the slice:
+        # ColorBy rescales the shared colour map to the edges' range, colour() then sets it.
         filler = Show(source["edges"], view)
         ColorBy(filler, ("POINTS", field))
         filler.LineWidth = 3.0
         filler.Ambient, filler.Diffuse = 1.0, 0.0
         filler.Position = [0.0, 0.0, -0.01 * source["height"]]
+        display = Show(plane, view)
+        place_bar(colour(display, view, field, field, preset, data_range=data_range, log=log))
+        display.Ambient, display.Diffuse = 1.0, 0.0  # unlit: the colours of the bar exactly
         self.title.Text = "%s at t = %g h\nmid-plane z = %.3g mm%s" % (
             field, time, source["z"] * 1e3, ("; " + subtitle) if subtitle else "")
         title_display = Show(self.title, view)
@@ -227,10 +236,14 @@ def main():
         wanted = args.times or [times[0], times[len(times) // 2], times[-1]]
         chosen = nearest(times, wanted)
         data_range = slice_range(tr, ACTIVITY, chosen)
+        log = args.activity_scale == "log" and data_range[1] > 0
+        if log:  # three decades below the highest value
+            data_range = (max(data_range[0], 1e-3 * data_range[1]), data_range[1])
         for t in chosen:
-            r.render(tr, t, ACTIVITY, "Inferno (matplotlib)", data_range,
-                     subtitle="same colour scale at %s h" % ", ".join("%g" % c for c in chosen)
-                     if len(chosen) > 1 else "")
+            r.render(tr, t, ACTIVITY, "Inferno (matplotlib)", data_range, log=log,
+                     subtitle="same %scolour scale at %s h" % (
+                         "logarithmic " if log else "", ", ".join("%g" % c for c in chosen))
+                     if len(chosen) > 1 else ("logarithmic colour scale" if log else ""))
 
     # (b) dose and BED at the last time
     if tr is not None:

@@ -19,6 +19,7 @@
 #include "coupling/app/simulator.h"
 #include "physics/base/version.h"
 #include "coupling/app/pbrpk.h"
+#include "coupling/app/twin.h"
 
 namespace
 {
@@ -27,6 +28,7 @@ namespace
     "                 [--set \"Section/Sub/Name=value\" ...] [--resume DIR]\n"
     "       mpirun -np N radiotwin FILE.prm\n"
     "       radiotwin pbrpk [options] FILE.prm\n"
+    "       radiotwin twin [options] FILE.prm\n"
     "\n"
     "Runs the simulation described by the parameter file and writes its results to\n"
     "'Output/Directory' (default results/<FILE>): radiotwin.pvd (open in ParaView),\n"
@@ -34,6 +36,9 @@ namespace
     "'pbrpk' runs the whole-body PBRPK model alone: time_activity.csv,\n"
     "receptor_occupancy.csv, summary.json (doses, BED); its parameters: radiotwin pbrpk\n"
     "--print-parameters.\n"
+    "'twin' fits a patient's measured time-activity points per organ and lesion\n"
+    "(sums of exponentials, AICc) and writes the classical dose table: dose_table.csv,\n"
+    "fitted_curves.csv, summary.json; its parameters: radiotwin twin --print-parameters.\n"
     "\n"
     "  --help                    this text\n"
     "  --version                 version and git revision\n"
@@ -52,7 +57,7 @@ namespace
 
   struct CommandLine
   {
-    bool                     help = false, version = false, pbrpk = false;
+    bool                     help = false, version = false, pbrpk = false, twin = false;
     std::string              print_format; ///< empty: run
     std::string              file;
     std::vector<std::string> overrides;
@@ -66,6 +71,7 @@ namespace
     CLI::App    app("RadioTwin", "radiotwin");
     app.set_help_flag(); // our own usage text
     CLI::App *pbrpk = app.add_subcommand("pbrpk", "the whole-body PBRPK model alone");
+    CLI::App *twin  = app.add_subcommand("twin", "the patient twin: classical dosimetry from time-activity points");
     std::string print_format;
     const auto  add_options = [&](CLI::App &a) {
       a.add_flag("-h,--help", cl.help);
@@ -82,6 +88,7 @@ namespace
     };
     add_options(app);
     add_options(*pbrpk);
+    add_options(*twin);
     try
       {
         app.parse(argc, argv);
@@ -91,7 +98,8 @@ namespace
         throw radiotwin::InputError("command line: " + std::string(e.what()) + " (see radiotwin --help)");
       }
     cl.pbrpk = pbrpk->parsed();
-    const CLI::App &used = cl.pbrpk ? *pbrpk : app;
+    cl.twin  = twin->parsed();
+    const CLI::App &used = cl.pbrpk ? *pbrpk : cl.twin ? *twin : app;
     cl.print_format = print_format;
     if (used.count("--resume") > 0 && cl.resume.empty())
       throw radiotwin::InputError("--resume needs the output folder of the run to continue");
@@ -129,6 +137,8 @@ int main(int argc, char **argv)
       dealii::ParameterHandler prm;
       if (cl.pbrpk)
         radiotwin::declare_pbrpk_parameters(prm);
+      else if (cl.twin)
+        radiotwin::declare_twin_parameters(prm);
       else
         radiotwin::Simulator::declare_parameters(prm);
       radiotwin::ParameterFile file;
@@ -154,6 +164,13 @@ int main(int argc, char **argv)
             throw radiotwin::InputError("--resume: the whole-body model alone writes no checkpoints "
                                         "(it runs in seconds); run it again");
           return radiotwin::run_pbrpk(comm, prm, file);
+        }
+      if (cl.twin)
+        {
+          if (!cl.resume.empty())
+            throw radiotwin::InputError("--resume: the twin's dosimetry writes no checkpoints (it runs in "
+                                        "seconds); run it again");
+          return radiotwin::run_twin(comm, prm, file);
         }
       simulator = std::make_unique<radiotwin::Simulator>(comm, prm, file);
       if (!cl.resume.empty())

@@ -44,27 +44,35 @@ namespace radiotwin
 
   void draw_run_plots(const std::string &directory)
   {
-    if (!std::filesystem::exists(directory + "/time_activity.csv"))
-      return;
-    const char *python_env = std::getenv("RADIOTWIN_PYTHON");
-    const std::string python = python_env && *python_env ? python_env : RADIOTWIN_PLOT_PYTHON;
-    const std::string script = std::string(RADIOTWIN_POSTPROCESSING_DIR) + "/plot_tacs.py";
-    if (!std::filesystem::exists(script))
+    // What a run has -> the script that draws it -> the picture.
+    struct Plot
+    {
+      const char *input, *script, *picture;
+    };
+    for (const Plot &plot : {Plot{"time_activity.csv", "plot_tacs.py", "time_activity.png"},
+                             Plot{"fitted_curves.csv", "plot_tac_fits.py", "tac_fits.png"}})
       {
-        std::cout << "  warning: no plots: " << script << " is missing" << std::endl;
-        return;
+        if (!std::filesystem::exists(directory + "/" + plot.input))
+          continue;
+        const char *      python_env = std::getenv("RADIOTWIN_PYTHON");
+        const std::string python     = python_env && *python_env ? python_env : RADIOTWIN_PLOT_PYTHON;
+        const std::string script     = std::string(RADIOTWIN_POSTPROCESSING_DIR) + "/" + plot.script;
+        if (!std::filesystem::exists(script))
+          {
+            std::cout << "  warning: no plots: " << script << " is missing" << std::endl;
+            continue;
+          }
+        const std::string command = shell_quoted(python) + " " + shell_quoted(script) + " " +
+                                    shell_quoted(directory) + " > " + shell_quoted(directory + "/plots.log") +
+                                    " 2>&1";
+        std::cout << std::flush;
+        const int status = std::system(command.c_str());
+        if (status == 0)
+          std::cout << "  plot: " << directory << "/" << plot.picture << std::endl;
+        else
+          std::cout << "  warning: no " << plot.picture << " (" << python << " " << script << " failed; see "
+                    << directory << "/plots.log, or set Output/Plots = false)" << std::endl;
       }
-    const std::string command = shell_quoted(python) + " " + shell_quoted(script) + " " +
-                                shell_quoted(directory) + " > " +
-                                shell_quoted(directory + "/plots.log") + " 2>&1";
-    std::cout << std::flush;
-    const int status = std::system(command.c_str());
-    if (status == 0)
-      std::cout << "  plot: " << directory << "/time_activity.png" << std::endl;
-    else
-      std::cout << "  warning: no time_activity.png (" << python << " " << script
-                << " failed; see " << directory << "/plots.log, or set Output/Plots = false)"
-                << std::endl;
   }
 
   std::string output_directory(ParameterReader &prm, const ParameterFile &file)

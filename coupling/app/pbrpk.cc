@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "coupling/app/output_folder.h"
+#include "coupling/sbml_whole_body.h"
 #include "coupling/whole_body_model.h"
 #include "physics/base/atomic_file.h"
 #include "physics/base/version.h"
@@ -27,10 +28,18 @@ namespace radiotwin
     model.parse_parameters(prm, file);
     const std::string directory = output_directory(prm, file);
     const bool        plots     = output_plots(prm);
+    prm.enter_subsection("Whole body");
+    prm.enter_subsection("SBML");
+    const bool export_sbml_files = prm.get("Export native model") == "true";
+    prm.leave_subsection();
+    prm.leave_subsection();
+    if (model.imports_sbml() && export_sbml_files)
+      file.fail("Whole body/SBML/Export native model", "only the native model can be exported");
 
     if (root)
       std::cout << "RadioTwin " << version_string() << " | whole-body PBRPK | "
-                << file.filename() << "\n  " << model.network().n_pools() << " pools, "
+                << file.filename() << "\n  " << (model.imports_sbml() ? model.describe_imported() + "\n  " : "")
+                << model.network().n_pools() << " pools, "
                 << model.network().n_states() << " states, " << model.protocol().size()
                 << " injection(s), " << model.injected_hot_nmol() * model.activity_MBq_per_nmol()
                 << " MBq" << std::endl;
@@ -40,6 +49,12 @@ namespace radiotwin
       {
         prepare_output_folder(directory, file, parameters_text);
         const Json summary = model.write_outputs(result, directory);
+        if (export_sbml_files)
+          {
+            export_sbml(model, directory + "/whole_body.xml", directory + "/whole_body_sbml.prm", parameters_text);
+            std::cout << "  SBML: " << directory << "/whole_body.xml (run it: radiotwin pbrpk " << directory
+                      << "/whole_body_sbml.prm)" << std::endl;
+          }
         write_file_atomically(directory + "/summary.json", dump_json(summary)); // last
         std::cout << "  integrated " << result.times_h.back() << " h in " << result.steps
                   << " CVODE steps (" << result.rhs_evaluations << " RHS, "

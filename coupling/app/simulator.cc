@@ -1,5 +1,7 @@
 #include "coupling/app/simulator.h"
 
+#include <unistd.h>
+
 #include "physics/base/memory_budget.h"
 
 #include <deal.II/base/utilities.h>
@@ -9,6 +11,7 @@
 #include <boost/serialization/vector.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <iomanip>
@@ -25,6 +28,21 @@
 
 namespace radiotwin
 {
+  namespace
+  {
+    /// "[#########-----------]  45%": the share of the simulated time done.
+    std::string progress_bar(const double fraction)
+    {
+      constexpr int width = 20;
+      const double  f     = std::clamp(fraction, 0.0, 1.0);
+      const int     full  = static_cast<int>(std::floor(f * width + 1e-9));
+      std::ostringstream bar;
+      bar << "[" << std::string(full, '#') << std::string(width - full, '-') << "] " << std::setw(3)
+          << static_cast<int>(std::floor(100 * f + 1e-9)) << "%";
+      return bar.str();
+    }
+  } // namespace
+
   using namespace dealii;
 
   namespace
@@ -289,6 +307,7 @@ namespace radiotwin
 
     Timer  wall(comm, true);
     double last_progress_s = 0, wall_per_step = 0;
+    const double progress_interval_s = isatty(STDOUT_FILENO) ? 2.0 : 10.0;
     while (t < end * (1 - 1e-12))
       {
         double     step       = std::min(dt, end - t);
@@ -323,15 +342,15 @@ namespace radiotwin
               }
             ++counter;
           }
-        // Progress: at output times and at least every 10 s of wall time.
-        if (is_output || wall_now - last_progress_s > 10 || t >= end * (1 - 1e-12))
+        // Progress: at output times and at least every 10 s of wall time (2 s on a terminal).
+        if (is_output || wall_now - last_progress_s > progress_interval_s || t >= end * (1 - 1e-12))
           {
             last_progress_s      = wall_now;
             const double next_dt = step == dt ? clock->next_step_s(dt) : dt;
             // Steps still to go at the step size reached (it only grows), times the recent
             // wall time per step.
             const double eta = (end - t) / std::max(next_dt, 1e-300) * wall_per_step;
-            pcout << "  t = " << std::setw(7) << std::fixed << std::setprecision(2) << t / units::h
+            pcout << "  " << progress_bar(t / end) << "  t = " << std::setw(7) << std::fixed << std::setprecision(2) << t / units::h
                   << " h  step " << std::setw(5) << steps << "  dt " << std::setprecision(2)
                   << step / units::min << " min" << std::defaultfloat << std::setprecision(6);
             for (const auto &p : parts)

@@ -19,6 +19,7 @@
 #include "coupling/app/simulator.h"
 #include "physics/base/version.h"
 #include "coupling/app/pbrpk.h"
+#include "coupling/app/phantom.h"
 #include "coupling/app/twin.h"
 
 namespace
@@ -29,6 +30,7 @@ namespace
     "       mpirun -np N radiotwin FILE.prm\n"
     "       radiotwin pbrpk [options] FILE.prm\n"
     "       radiotwin twin [options] FILE.prm\n"
+    "       radiotwin phantom [options] FILE.prm\n"
     "\n"
     "Runs the simulation described by the parameter file and writes its results to\n"
     "'Output/Directory' (default results/<FILE>): radiotwin.pvd (open in ParaView),\n"
@@ -39,6 +41,8 @@ namespace
     "'twin' fits a patient's measured time-activity points per organ and lesion\n"
     "(sums of exponentials, AICc) and writes the classical dose table: dose_table.csv,\n"
     "fitted_curves.csv, summary.json; its parameters: radiotwin twin --print-parameters.\n"
+    "'phantom' writes a synthetic patient: SPECT images (NIfTI) from the whole-body model,\n"
+    "its label map, the true TIAs and a twin parameter file for it.\n"
     "\n"
     "  --help                    this text\n"
     "  --version                 version and git revision\n"
@@ -57,7 +61,7 @@ namespace
 
   struct CommandLine
   {
-    bool                     help = false, version = false, pbrpk = false, twin = false;
+    bool                     help = false, version = false, pbrpk = false, twin = false, phantom = false;
     std::string              print_format; ///< empty: run
     std::string              file;
     std::vector<std::string> overrides;
@@ -72,6 +76,7 @@ namespace
     app.set_help_flag(); // our own usage text
     CLI::App *pbrpk = app.add_subcommand("pbrpk", "the whole-body PBRPK model alone");
     CLI::App *twin  = app.add_subcommand("twin", "the patient twin: classical dosimetry from time-activity points");
+    CLI::App *phantom = app.add_subcommand("phantom", "a synthetic patient: SPECT images from the whole-body model");
     std::string print_format;
     const auto  add_options = [&](CLI::App &a) {
       a.add_flag("-h,--help", cl.help);
@@ -89,6 +94,7 @@ namespace
     add_options(app);
     add_options(*pbrpk);
     add_options(*twin);
+    add_options(*phantom);
     try
       {
         app.parse(argc, argv);
@@ -98,8 +104,9 @@ namespace
         throw radiotwin::InputError("command line: " + std::string(e.what()) + " (see radiotwin --help)");
       }
     cl.pbrpk = pbrpk->parsed();
-    cl.twin  = twin->parsed();
-    const CLI::App &used = cl.pbrpk ? *pbrpk : cl.twin ? *twin : app;
+    cl.twin    = twin->parsed();
+    cl.phantom = phantom->parsed();
+    const CLI::App &used = cl.pbrpk ? *pbrpk : cl.twin ? *twin : cl.phantom ? *phantom : app;
     cl.print_format = print_format;
     if (used.count("--resume") > 0 && cl.resume.empty())
       throw radiotwin::InputError("--resume needs the output folder of the run to continue");
@@ -139,6 +146,8 @@ int main(int argc, char **argv)
         radiotwin::declare_pbrpk_parameters(prm);
       else if (cl.twin)
         radiotwin::declare_twin_parameters(prm);
+      else if (cl.phantom)
+        radiotwin::declare_phantom_parameters(prm);
       else
         radiotwin::Simulator::declare_parameters(prm);
       radiotwin::ParameterFile file;
@@ -171,6 +180,12 @@ int main(int argc, char **argv)
             throw radiotwin::InputError("--resume: the twin's dosimetry writes no checkpoints (it runs in "
                                         "seconds); run it again");
           return radiotwin::run_twin(comm, prm, file);
+        }
+      if (cl.phantom)
+        {
+          if (!cl.resume.empty())
+            throw radiotwin::InputError("--resume: the phantom writes no checkpoints; run it again");
+          return radiotwin::run_phantom(comm, prm, file);
         }
       simulator = std::make_unique<radiotwin::Simulator>(comm, prm, file);
       if (!cl.resume.empty())

@@ -50,7 +50,8 @@ namespace radiotwin
       const char *input, *script, *picture;
     };
     for (const Plot &plot : {Plot{"time_activity.csv", "plot_tacs.py", "time_activity.png"},
-                             Plot{"fitted_curves.csv", "plot_tac_fits.py", "tac_fits.png"}})
+                             Plot{"fitted_curves.csv", "plot_tac_fits.py", "tac_fits.png"},
+                             Plot{"truth.json", "plot_phantom.py", "phantom.png"}})
       {
         if (!std::filesystem::exists(directory + "/" + plot.input))
           continue;

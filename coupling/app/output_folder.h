@@ -13,7 +13,7 @@ namespace radiotwin
   bool output_plots(ParameterReader &prm);
   /// The standard pictures of a finished run in @p directory, drawn by the Python scripts in
   /// postprocessing/ (time_activity.png from time_activity.csv, tac_fits.png from a twin's
-  /// fitted_curves.csv, when there is one). Plots change
+  /// fitted_curves.csv, phantom.png of a synthetic patient, when there is one). Plots change
   /// no result: a missing interpreter or matplotlib, or a failing script, prints a warning and
   /// the run still succeeds. The interpreter is $RADIOTWIN_PYTHON, else the python3 found at
   /// configure time. Call on one rank, after summary.json.

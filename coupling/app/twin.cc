@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <algorithm>
 #include <map>
 #include <sstream>
 
 #include "coupling/app/output_folder.h"
+#include "coupling/patient_images.h"
 #include "coupling/tac_fit.h"
 #include "physics/base/atomic_file.h"
 #include "physics/base/csv_table.h"
@@ -29,6 +31,29 @@ namespace radiotwin
   {
     TissueDosimetry::declare_parameters(prm);
     prm.enter_subsection("Twin");
+    prm.declare_entry("Time-activity source", "table", Patterns::Selection("table|images"),
+                      "'table': the activities of 'Time-activity file'. 'images': measured in the "
+                      "SPECT images of the 'Images' subsection, per region of the label map. Unit: "
+                      "none. Range: table, images.");
+    prm.enter_subsection("Images");
+    prm.declare_entry("SPECT images", "", Patterns::Map(Patterns::Double(0), Patterns::Anything()),
+                      "Quantitative SPECT volumes (NIfTI), 'TIME_h: FILE, TIME_h: FILE', files "
+                      "relative to this parameter file's folder; all on the label map's grid.");
+    prm.declare_entry("Image unit", "Bq/mL", Patterns::Selection("Bq/mL|counts"),
+                      "What the voxel values are: activity concentration [Bq/mL], or counts that "
+                      "'Calibration factor' turns into it. Unit: none. Range: Bq/mL, counts.");
+    prm.declare_entry("Calibration factor [Bq mL^-1 per count]", "1", Patterns::Double(1e-12, 1e12),
+                      "With 'Image unit = counts': activity concentration per voxel count. Unit: "
+                      "Bq/mL per count. Range: 1e-12-1e12.");
+    prm.declare_entry("Label map", "", Patterns::Anything(),
+                      "Segmentation (NIfTI): one whole number per voxel, 0 outside every region.");
+    prm.declare_entry("Label table", "", Patterns::Anything(),
+                      "CSV with columns 'label' and 'name' naming every label of the map (kidney_left, "
+                      "liver, lesion_01, ...).");
+    prm.declare_entry("Regions", "", Patterns::List(Patterns::Anything()),
+                      "Names of the label table to fit; empty: all of them. Their masses are the "
+                      "segmented volume x 'Tissue density' unless 'Organ masses' gives one.");
+    prm.leave_subsection();
     prm.declare_entry("Time-activity file", "", Patterns::Anything(),
                       "CSV of the patient's measured activities, relative to this file's folder: a "
                       "column 'time_h' (time after injection [h]) and, per organ or lesion KEY, "
@@ -141,6 +166,78 @@ namespace radiotwin
       return out;
     }
 
+    /// Activities of the labelled regions in the SPECT images: the same OrganData as from a
+    /// table, and the per-image measurements (activity, volume, mean and peak) as CSV text.
+    std::vector<OrganData> measure_time_activity(ParameterHandler &prm, const ParameterFile &file,
+                                                 const double relative, const double floor_MBq,
+                                                 std::map<std::string, double> &volumes_mL, std::string &csv)
+    {
+      const std::string section = "Twin/Images/";
+      prm.enter_subsection("Images");
+      std::vector<std::pair<double, std::string>> series;
+      for (const auto &item : Utilities::split_string_list(prm.get("SPECT images"), ','))
+        {
+          const auto pair = Utilities::split_string_list(item, ':');
+          series.emplace_back(Utilities::string_to_double(pair.at(0)), file.resolve_path(pair.at(1)));
+        }
+      const bool        counts      = prm.get("Image unit") == "counts";
+      const double      calibration = prm.get_double("Calibration factor [Bq mL^-1 per count]");
+      const std::string label_file  = file.resolve_path(Utilities::trim(prm.get("Label map")));
+      const std::string table_file  = file.resolve_path(Utilities::trim(prm.get("Label table")));
+      const auto        wanted      = Utilities::split_string_list(prm.get("Regions"), ',');
+      prm.leave_subsection();
+      if (series.size() < 3)
+        file.fail(section + "SPECT images", "a curve needs at least three images (" + std::to_string(series.size()) +
+                                              " given)");
+      std::sort(series.begin(), series.end());
+      for (std::size_t i = 1; i < series.size(); ++i)
+        if (series[i].first == series[i - 1].first)
+          file.fail(section + "SPECT images", "two images at " + std::to_string(series[i].first) + " h");
+      if (label_file.empty() || table_file.empty())
+        file.fail(section + (label_file.empty() ? "Label map" : "Label table"), "no file given");
+      const VoxelImage labels = read_nifti(label_file, "label map");
+      const auto       names  = read_label_table(table_file);
+      for (const double v : labels.values)
+        if (v != std::floor(v) || v < 0)
+          throw InputError(label_file + ": the label map holds " + std::to_string(v) + ", not a whole number >= 0");
+        else if (v > 0 && !names.count(int(v)))
+          throw InputError(label_file + ": label " + std::to_string(int(v)) + " has no name in " + table_file);
+      for (const auto &w : wanted)
+        if (std::none_of(names.begin(), names.end(), [&](const auto &n) { return n.second == w; }))
+          file.fail(section + "Regions", "'" + w + "' is not a name of " + table_file);
+
+      std::map<std::string, OrganData> organs;
+      std::ostringstream               out;
+      out << std::setprecision(10) << "time_h,region,activity_MBq,volume_mL,mean_Bq_per_mL,peak_Bq_per_mL\n";
+      for (const auto &[t, image_file] : series)
+        {
+          VoxelImage image = read_nifti(image_file, "SPECT image at " + std::to_string(t).substr(0, 6) + " h");
+          if (const std::string d = image.grid_difference(labels); !d.empty())
+            throw InputError(image_file + " and the label map " + label_file + " are not on the same grid: " + d);
+          if (counts)
+            for (double &v : image.values)
+              v *= calibration;
+          for (const auto &m : measure_regions(image, labels, names))
+            {
+              if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), m.name) == wanted.end())
+                continue;
+              out << t << "," << m.name << "," << m.activity_MBq << "," << m.volume_mL << "," << m.mean_Bq_per_mL
+                  << "," << m.peak_Bq_per_mL << "\n";
+              if (m.volume_mL <= 0)
+                throw InputError(label_file + ": region '" + m.name + "' of " + table_file + " has no voxel");
+              OrganData &o = organs[m.name];
+              o.key        = m.name;
+              o.points.push_back({t, m.activity_MBq, std::max(relative * std::abs(m.activity_MBq), floor_MBq)});
+              volumes_mL[m.name] = m.volume_mL;
+            }
+        }
+      csv = out.str();
+      std::vector<OrganData> result;
+      for (auto &[name, o] : organs)
+        result.push_back(o);
+      return result;
+    }
+
     Json fit_json(const TacFit &f)
     {
       Json j;
@@ -167,6 +264,7 @@ namespace radiotwin
     TissueDosimetry dosimetry;
     dosimetry.parse_parameters(prm, file);
     prm.enter_subsection("Twin");
+    const bool        from_images = prm.get("Time-activity source") == "images";
     const std::string table_path = file.resolve_path(Utilities::trim(prm.get("Time-activity file")));
     const double      injected_MBq = prm.get_double("Injected activity [MBq]");
     const double      relative     = prm.get_double("Relative uncertainty [-]");
@@ -181,26 +279,33 @@ namespace radiotwin
     std::vector<TacModel>    models;
     for (const auto &m : Utilities::split_string_list(prm.get("Curve models"), ','))
       models.push_back(tac_model_from_string(m));
+    std::map<std::string, double> volumes_mL;
+    std::string                   measurements_csv;
+    const auto organs = from_images ? measure_time_activity(prm, file, relative, floor_MBq, volumes_mL, measurements_csv) :
+                                      read_time_activity(table_path, file, relative, floor_MBq);
     prm.leave_subsection();
+    const std::string source = from_images ? std::string("the SPECT images") : table_path;
+    // Masses of segmented regions: their volume x the tissue density, unless given.
+    for (const auto &[name, volume] : volumes_mL)
+      masses.emplace(name, volume * 1e-3 * dosimetry.density_kg_per_L());
     const std::string directory = output_directory(prm, file);
     prm.enter_subsection("Output");
     const bool plots = prm.get_bool("Plots");
     prm.leave_subsection();
 
-    const auto organs = read_time_activity(table_path, file, relative, floor_MBq);
     for (const auto &[key, mass] : masses)
       if (std::none_of(organs.begin(), organs.end(), [&](const OrganData &o) { return o.key == key; }))
-        file.fail("Twin/Organ masses [kg]", "'" + key + "' has no column '" + key + "_MBq' in " + table_path);
+        file.fail("Twin/Organ masses [kg]", "'" + key + "' has no column '" + key + "_MBq' in " + source);
     for (const auto &key : lesions)
       if (std::none_of(organs.begin(), organs.end(), [&](const OrganData &o) { return o.key == key; }))
-        file.fail("Twin/Lesions", "'" + key + "' has no column '" + key + "_MBq' in " + table_path);
+        file.fail("Twin/Lesions", "'" + key + "' has no column '" + key + "_MBq' in " + source);
 
     const double lambda_per_h = dosimetry.radionuclide().decay_constant_per_min() * 60.0;
     // Energy deposited per MBq h per kg [Gy], electrons absorbed locally.
     const double Gy_kg_per_MBq_h = local_dose_Gy(1.0, dosimetry.radionuclide().electron_energy_keV, 1.0);
     if (root)
       std::cout << "RadioTwin " << version_string() << " | patient twin: classical dosimetry | " << file.filename()
-                << "\n  " << table_path << ": " << organs.size() << " organs and lesions, decay "
+                << "\n  " << source << ": " << organs.size() << " organs and lesions, decay "
                 << std::setprecision(4) << lambda_per_h << " /h" << std::endl;
 
     std::ostringstream table, curves;
@@ -215,7 +320,7 @@ namespace radiotwin
       {
         const auto fits = fit_tac_models(organ.points, models, lambda_per_h);
         if (fits.empty())
-          throw InputError(table_path + ": no curve model could be fitted to '" + organ.key + "_MBq' (" +
+          throw InputError(source + ": no curve model could be fitted to '" + organ.key + "_MBq' (" +
                            std::to_string(organ.points.size()) + " points; a model needs more points than parameters)");
         const TacFit &f = fits.front();
         chosen.push_back(f);
@@ -287,8 +392,28 @@ namespace radiotwin
           prm.print_parameters(os, ParameterHandler::ShortPRM);
           return os.str();
         }());
-        std::filesystem::copy_file(table_path, directory + "/measured_tacs.csv",
-                                   std::filesystem::copy_options::overwrite_existing);
+        if (from_images)
+          {
+            // The extracted curves in the table's form (a twin run from them gives the same
+            // result), and every measurement.
+            std::ostringstream tacs;
+            tacs << std::setprecision(10) << "time_h";
+            for (const auto &o : organs)
+              tacs << "," << o.key << "_MBq," << o.key << "_sigma_MBq";
+            tacs << "\n";
+            for (std::size_t i = 0; i < organs.front().points.size(); ++i)
+              {
+                tacs << organs.front().points[i].time_h;
+                for (const auto &o : organs)
+                  tacs << "," << o.points[i].activity_MBq << "," << o.points[i].sigma_MBq;
+                tacs << "\n";
+              }
+            write_file_atomically(directory + "/measured_tacs.csv", tacs.str());
+            write_file_atomically(directory + "/region_measurements.csv", measurements_csv);
+          }
+        else
+          std::filesystem::copy_file(table_path, directory + "/measured_tacs.csv",
+                                     std::filesystem::copy_options::overwrite_existing);
         write_file_atomically(directory + "/dose_table.csv", table.str());
         write_file_atomically(directory + "/fitted_curves.csv", curves.str());
         Json summary;
@@ -296,7 +421,7 @@ namespace radiotwin
         summary["status"]                = "complete";
         summary["mode"]                  = "twin: classical dosimetry from time-activity points";
         summary["parameter_file"]        = file.filename();
-        summary["time_activity_file"]    = table_path;
+        summary["time_activity_source"]  = source;
         summary["injected_activity_MBq"] = injected_MBq;
         summary["decay_constant_per_h"]  = lambda_per_h;
         summary["tissues"]               = summary_organs;

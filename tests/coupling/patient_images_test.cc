@@ -1,0 +1,89 @@
+// The patient twin's images (coupling/patient_images.h): NIfTI round trip of values and
+// geometry; the Gaussian blur keeps the activity and has the asked width; region
+// measurements; counting noise is unbiased.
+#define BOOST_TEST_MODULE patient_images
+#include "../test_main.h"
+
+#include "coupling/patient_images.h"
+
+#include <cmath>
+#include <numeric>
+
+using namespace radiotwin;
+
+namespace
+{
+  VoxelImage grid(const int n, const double h)
+  {
+    VoxelImage image;
+    image.dims       = {{n, n + 2, n + 4}};
+    image.spacing_mm = {{h, h, h}};
+    image.origin_mm  = {{-10.5, 3.25, 100}};
+    image.values.assign(image.size(), 0.0);
+    return image;
+  }
+} // namespace
+
+BOOST_AUTO_TEST_CASE(nifti_round_trip)
+{
+  VoxelImage image = grid(9, 4.8);
+  for (std::size_t i = 0; i < image.size(); ++i)
+    image.values[i] = 0.5 * i + 1e3;
+  write_nifti(image, "round_trip.nii", "test");
+  const VoxelImage back = read_nifti("round_trip.nii", "test image");
+  BOOST_TEST(back.grid_difference(image) == "");
+  for (std::size_t i = 0; i < image.size(); ++i)
+    BOOST_TEST(std::abs(back.values[i] - image.values[i]) <= 1e-7 * image.values[i]);
+  VoxelImage other = image;
+  other.spacing_mm[2] = 5;
+  BOOST_TEST(other.grid_difference(image).find("voxel spacing") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(blur_keeps_activity_and_has_the_asked_width)
+{
+  // A point source in the middle of a large grid: after a 10 mm FWHM blur on 2 mm voxels the
+  // sum is kept, and the variance along each axis is sigma^2 + h^2/12 (the voxel integral).
+  // The grid is wide enough (40 mm each side) for the 5-sigma kernel.
+  const double h = 2, fwhm = 10, sigma = fwhm / (2 * std::sqrt(2 * std::log(2.0)));
+  VoxelImage   image = grid(41, h);
+  image.at(20, 21, 22) = 1000;
+  gaussian_blur(image, fwhm);
+  const double total = std::accumulate(image.values.begin(), image.values.end(), 0.0);
+  BOOST_TEST(std::abs(total - 1000) < 1e-9 * 1000);
+  double variance = 0;
+  for (int i = 0; i < image.dims[0]; ++i)
+    variance += image.at(i, 21, 22) * (i - 20) * h * (i - 20) * h;
+  double line = 0;
+  for (int i = 0; i < image.dims[0]; ++i)
+    line += image.at(i, 21, 22);
+  variance /= line;
+  BOOST_TEST_MESSAGE("variance " << variance << " mm^2, expected " << sigma * sigma + h * h / 12);
+  BOOST_TEST(std::abs(variance - (sigma * sigma + h * h / 12)) < 1e-4 * variance); // cut at 5 sigma
+}
+
+BOOST_AUTO_TEST_CASE(regions_are_measured_and_noise_is_unbiased)
+{
+  VoxelImage labels = grid(10, 5), activity = grid(10, 5);
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    {
+      labels.values[i]   = i % 3; // 0: outside, 1 and 2
+      activity.values[i] = labels.values[i] == 1 ? 2e5 : labels.values[i] == 2 ? 1e5 + i : 7;
+    }
+  const auto regions = measure_regions(activity, labels, {{1, "kidney"}, {2, "lesion"}});
+  BOOST_REQUIRE(regions.size() == 2u);
+  std::size_t n1 = 0;
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    n1 += labels.values[i] == 1;
+  BOOST_TEST(regions[0].name == "kidney");
+  BOOST_TEST(std::abs(regions[0].activity_MBq - n1 * 0.125 * 2e5 * 1e-6) < 1e-12);
+  BOOST_TEST(std::abs(regions[0].mean_Bq_per_mL - 2e5) < 1e-6);
+  BOOST_TEST(regions[1].peak_Bq_per_mL >= 1e5 + labels.size() - 3);
+  std::mt19937 rng(3);
+  VoxelImage   noisy = activity;
+  add_counting_noise(noisy, 2e4, rng);
+  const auto noisy_regions = measure_regions(noisy, labels, {{1, "kidney"}, {2, "lesion"}});
+  // Counts in the kidney: about 2e4 per MBq x its activity; the mean stays within 4 sd.
+  const double expected = regions[0].activity_MBq, sd = std::sqrt(expected * 2e4) / 2e4;
+  BOOST_TEST(std::abs(noisy_regions[0].activity_MBq - expected) < 4 * sd);
+  BOOST_TEST(noisy_regions[0].activity_MBq != expected);
+}

@@ -281,8 +281,7 @@ namespace radiotwin
     for (const auto &[hot, cold] : m.pairs)
       add_pair(hot, cold);
     vein      = pool(m.hot_injection);
-    has_urine = !m.urine.empty();
-    if (has_urine)
+    if (!m.urine.empty())
       urine = pool(m.urine);
     std::vector<Tissue> organs;
     for (const auto &mt : m.tissues)
@@ -339,7 +338,6 @@ namespace radiotwin
     if (!m.decay_added)
       for (const auto &[id, p] : pool_of)
         net.exclude_from_decay(p);
-    decay_counted = m.decay_added;
 
     std::vector<unsigned int> lesion_all_pools;
     std::set<std::string>     lesion_keys = m.lesions;
@@ -369,8 +367,8 @@ namespace radiotwin
     };
   }
 
-  bool WholeBodyModel::sbml_mapping_has_plasma() const { return imported && !imported->arterial_plasma.empty(); }
-  bool WholeBodyModel::sbml_has_timed_events() const { return imported && !imported->model->timed_events().empty(); }
+  bool WholeBodyModel::has_urine() const { return !imported || !imported->urine.empty(); }
+  bool WholeBodyModel::decay_counted() const { return !imported || imported->decay_added; }
 
   unsigned int WholeBodyModel::sbml_state(const std::string &sbml_id) const
   {

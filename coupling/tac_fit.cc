@@ -217,15 +217,19 @@ namespace radiotwin
           break;
       }
 
+    // The weighted residuals of the points as a function of the parameter block p.
+    const auto add_residuals = [&](ceres::Problem &problem, std::vector<double> &p) {
+      auto *cost = new ceres::DynamicAutoDiffCostFunction<Residuals, 8>(new Residuals{&points, model, lambda});
+      cost->AddParameterBlock(K);
+      cost->SetNumResiduals(points.size());
+      problem.AddResidualBlock(cost, nullptr, p.data());
+    };
     double              best_cost = std::numeric_limits<double>::infinity();
     std::vector<double> best;
     for (auto p : starts)
       {
         ceres::Problem problem;
-        auto *cost = new ceres::DynamicAutoDiffCostFunction<Residuals, 8>(new Residuals{&points, model, lambda});
-        cost->AddParameterBlock(K);
-        cost->SetNumResiduals(points.size());
-        problem.AddResidualBlock(cost, nullptr, p.data());
+        add_residuals(problem, p);
         // Keep the logs finite: rates between 1e-9 and 1e3 per hour beyond decay.
         // and amplitudes below 1000 times the largest measured activity (a fast phase seen at
         // one point only could otherwise trade amplitude against rate without end).
@@ -268,10 +272,7 @@ namespace radiotwin
     fit.tia_MBq_h = tia_of(a, k, n);
 
     ceres::Problem problem;
-    auto *cost = new ceres::DynamicAutoDiffCostFunction<Residuals, 8>(new Residuals{&points, model, lambda});
-    cost->AddParameterBlock(K);
-    cost->SetNumResiduals(points.size());
-    problem.AddResidualBlock(cost, nullptr, best.data());
+    add_residuals(problem, best);
     ceres::Covariance::Options       covariance_options;
     covariance_options.algorithm_type = ceres::DENSE_SVD;
     covariance_options.null_space_rank = -1;

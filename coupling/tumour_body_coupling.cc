@@ -1,5 +1,7 @@
 #include "coupling/tumour_body_coupling.h"
 
+#include "coupling/sbml_whole_body.h"
+
 #include <deal.II/base/timer.h>
 #include <deal.II/base/utilities.h>
 
@@ -68,10 +70,10 @@ namespace radiotwin
       file.fail("Coupling/Whole-body coupling",
                 "coupling needs the radioligand transport: set 'Transport/Enabled = true'");
     body.parse_parameters(prm, file);
-    if (body.imports_sbml() && !body.sbml_mapping_has_plasma())
+    if (const SbmlMapping *sbml = body.sbml_mapping(); sbml && sbml->arterial_plasma.empty())
       file.fail("Whole body/SBML/Plasma species",
                 "a coupled run needs the plasma species that feed and drain the meshed lesion's blood");
-    if (body.imports_sbml() && body.sbml_has_timed_events())
+    if (const SbmlMapping *sbml = body.sbml_mapping(); sbml && !sbml->model->timed_events().empty())
       file.fail("Whole body/SBML/File", "the SBML model has timed events, which coupled runs do not apply "
                                         "(radiotwin pbrpk does)");
     prm.enter_subsection("Whole body");

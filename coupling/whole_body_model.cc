@@ -327,7 +327,7 @@ namespace radiotwin
     // (physics/tissue_dosimetry.h), shared with the meshed tumour's dose.
     dosimetry.parse_parameters(prm, file);
     prm.enter_subsection("Whole body");
-    sbml_import = prm.get("Model") == "sbml";
+    const bool sbml_import = prm.get("Model") == "sbml";
     prm.enter_subsection("Patient");
     body_weight_kg = prm.get_double("Body weight [kg]");
     bsa_m2         = prm.get_double("Body surface area [m^2]");
@@ -448,7 +448,6 @@ namespace radiotwin
       }
     net         = CompartmentNetwork();
     tissue_list.clear();
-    has_urine = decay_counted = true;
     const double Vp = 2.8 * (1 - hct) * bsa_m2; // plasma volume [L]
     const double F  = 1.23 * Vp;                 // plasma flow [L min^-1]
     const double s  = body_weight_kg / 71.0;     // organ volume scaling

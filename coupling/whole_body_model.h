@@ -110,7 +110,7 @@ namespace radiotwin
     const CompartmentNetwork &network() const { return net; }
     /// 'Whole body/Model = sbml': the model is imported (sbml_whole_body.h), this one only
     /// supplies the protocol, the integration settings and the radiobiology.
-    bool   imports_sbml() const { return sbml_import; }
+    bool   imports_sbml() const { return imported != nullptr; }
     /// The imported model in one line: file, id, size, decay (sbml_whole_body.cc).
     std::string describe_imported() const;
     double duration_h() const { return duration; }
@@ -122,10 +122,8 @@ namespace radiotwin
     double marrow_cross_dose_fraction() const { return marrow_absorbed_fraction * bone_lesion_fraction; }
     /// The imported model's mapping, or nullptr (native model).
     const SbmlMapping *sbml_mapping() const { return imported.get(); }
-    bool sbml_mapping_has_plasma() const;
     /// The network state of an imported model's species or variable (tests, outputs).
     unsigned int sbml_state(const std::string &sbml_id) const;
-    bool sbml_has_timed_events() const;
     /// Whether a tissue key is a lesion of the model (its radiobiology is the tumour's).
     bool is_lesion(const std::string &key) const;
     const std::vector<Tissue> &tissues() const { return tissue_list; }
@@ -208,7 +206,6 @@ namespace radiotwin
     // Protocol and integration
     InjectionProtocol injections;
     double duration = 1008, output_interval = 1, rtol = 1e-8, atol = 1e-12;
-    bool   sbml_import = false;
     NetworkIntegrator::LinearSolver linear_solver = NetworkIntegrator::LinearSolver::sparse;
 
     /// 'Model = sbml': the imported model and its mapping (sbml_whole_body.h).
@@ -220,10 +217,10 @@ namespace radiotwin
     /// Integrals, dose trackers and the coupled lesion's amount integral, for both models.
     void add_accumulators(const std::vector<unsigned int> &lesion_all_pools,
                           const std::set<std::string> &lesion_keys, double marrow_cross_fraction);
-    bool has_urine = true;
-    /// Whether the network's decay is all the decay (false: an imported model decays too),
-    /// so that hot + decayed must equal the hot ligand injected.
-    bool decay_counted = true;
+    /// An imported model may have no urine species; without RadioTwin's decay in every pool
+    /// (an imported model decaying itself), hot + decayed is not known apart.
+    bool has_urine() const;
+    bool decay_counted() const;
     std::vector<unsigned int> imported_state_of_variable; ///< network state of each SBML state
 
 

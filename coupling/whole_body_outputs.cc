@@ -61,7 +61,7 @@ namespace radiotwin
       tac << "," << t.key << "_MBq," << t.key << "_pctIA";
     if (external)
       tac << "," << external->key << "_host_shell_MBq";
-    if (has_urine)
+    if (has_urine())
       tac << ",urine_cumulative_pct_injected_ligand";
     tac << ",injected_activity_MBq\n";
     for (const auto &t : tissue_list)
@@ -83,7 +83,7 @@ namespace radiotwin
         if (external)
           tac << "," << external->host_hot_nmol[k] * a_per_nmol;
         const double injected_ligand = injected_hot_nmol(t) + injected_cold_nmol(t);
-        if (has_urine)
+        if (has_urine())
           {
             const double urine_all = y[net.amount(urine, 0)] + y[net.amount(urine, 1)];
             tac << "," << (injected_ligand > 0 ? 100 * urine_all / injected_ligand : 0.0);
@@ -157,14 +157,14 @@ namespace radiotwin
     if (injected_hot_nmol() > injected_hot)
       summary["injections_after_end_of_run_nmol_hot"] = injected_hot_nmol() - injected_hot;
     summary["duration_h"] = t_end;
-    if (has_urine)
+    if (has_urine())
       summary["urine_cumulative_pct_injected_ligand"] =
         100 * (y_end[net.amount(urine, 0)] + y_end[net.amount(urine, 1)]) / (injected_hot + injected_cold);
     summary["tissues"] = tissues;
     Json conservation;
     conservation["max_relative_defect_total_ligand"] = worst_total;
     // With decay inside an imported model, what has decayed is not known apart.
-    if (decay_counted)
+    if (decay_counted())
       conservation["max_relative_defect_hot_plus_decayed"] = worst_hot;
     summary["conservation"] = conservation;
     Json solver;

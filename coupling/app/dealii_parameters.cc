@@ -22,6 +22,19 @@ namespace radiotwin
     return output_directory(reader, file);
   }
 
+  bool output_plots(dealii::ParameterHandler &prm)
+  {
+    DealiiParameterReader reader(prm);
+    return output_plots(reader);
+  }
+
+  std::string short_prm(const dealii::ParameterHandler &prm)
+  {
+    std::ostringstream text;
+    prm.print_parameters(text, dealii::ParameterHandler::ShortPRM);
+    return text.str();
+  }
+
   void declare_pbrpk_parameters(dealii::ParameterHandler &prm)
   {
     ParameterSchema schema;
@@ -31,10 +44,8 @@ namespace radiotwin
 
   int run_pbrpk(MPI_Comm comm, dealii::ParameterHandler &prm, const ParameterFile &file)
   {
-    std::ostringstream parameters;
-    prm.print_parameters(parameters, dealii::ParameterHandler::ShortPRM);
     DealiiParameterReader reader(prm);
-    return run_pbrpk(reader, file, parameters.str(),
+    return run_pbrpk(reader, file, short_prm(prm),
                      dealii::Utilities::MPI::this_mpi_process(comm) == 0);
   }
 } // namespace radiotwin

@@ -23,6 +23,9 @@ namespace radiotwin
 // The same with deal.II's ParameterHandler (the full program; dealii_parameters.cc).
   void        declare_output_directory(dealii::ParameterHandler &prm);
   std::string output_directory(dealii::ParameterHandler &prm, const ParameterFile &file);
+  bool        output_plots(dealii::ParameterHandler &prm);
+  /// Every value of @p prm in deal.II's ShortPRM form: what parameters.prm records.
+  std::string short_prm(const dealii::ParameterHandler &prm);
   /// Create @p directory, remove an earlier run's summary.json (a folder without one is an
   /// unfinished run) and write @p parameters_text as parameters.prm. Call on one rank. Throws
   /// InputError naming 'Output/Directory' when the folder cannot be made.

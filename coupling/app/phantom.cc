@@ -81,9 +81,7 @@ namespace radiotwin
     const auto   seed     = static_cast<unsigned int>(prm.get_integer("Seed"));
     prm.leave_subsection();
     const std::string directory = output_directory(prm, file);
-    prm.enter_subsection("Output");
-    const bool plots = prm.get_bool("Plots");
-    prm.leave_subsection();
+    const bool        plots     = output_plots(prm);
     if (!std::is_sorted(times.begin(), times.end()) || std::adjacent_find(times.begin(), times.end()) != times.end())
       file.fail("Phantom/Imaging times [h]", "the times must increase");
     if (times.back() > model.duration_h())
@@ -206,11 +204,7 @@ namespace radiotwin
         if (root)
           {
             if (image_files.size() == 1)
-              prepare_output_folder(directory, file, [&] {
-                std::ostringstream os;
-                prm.print_parameters(os, ParameterHandler::ShortPRM);
-                return os.str();
-              }());
+              prepare_output_folder(directory, file, short_prm(prm));
             write_nifti(image, directory + "/" + name.str(), "RadioTwin phantom, Bq/mL, t = " + std::to_string(t) + " h");
           }
       }

@@ -28,6 +28,8 @@
 
 namespace radiotwin
 {
+  using namespace dealii;
+
   namespace
   {
     /// "[#########-----------]  45%": the share of the simulated time done.
@@ -41,12 +43,7 @@ namespace radiotwin
           << static_cast<int>(std::floor(100 * f + 1e-9)) << "%";
       return bar.str();
     }
-  } // namespace
 
-  using namespace dealii;
-
-  namespace
-  {
     /// Environment variables that change results; recorded with the parameters.
     const char *const result_environment[] = {"RADIOTWIN_ML_OPTIONS"};
   } // namespace
@@ -82,9 +79,7 @@ namespace radiotwin
     prm.leave_subsection();
     checkpointer.parse_parameters(prm, file);
 
-    std::ostringstream os;
-    prm.print_parameters(os, ParameterHandler::ShortPRM);
-    parameters_text = os.str();
+    parameters_text = short_prm(prm);
     parameters_flat = flat_parameters(prm);
     for (const char *name : result_environment)
       if (const char *value = std::getenv(name))

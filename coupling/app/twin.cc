@@ -289,9 +289,7 @@ namespace radiotwin
     for (const auto &[name, volume] : volumes_mL)
       masses.emplace(name, volume * 1e-3 * dosimetry.density_kg_per_L());
     const std::string directory = output_directory(prm, file);
-    prm.enter_subsection("Output");
-    const bool plots = prm.get_bool("Plots");
-    prm.leave_subsection();
+    const bool        plots     = output_plots(prm);
 
     for (const auto &[key, mass] : masses)
       if (std::none_of(organs.begin(), organs.end(), [&](const OrganData &o) { return o.key == key; }))
@@ -387,11 +385,7 @@ namespace radiotwin
 
     if (root)
       {
-        prepare_output_folder(directory, file, [&] {
-          std::ostringstream os;
-          prm.print_parameters(os, ParameterHandler::ShortPRM);
-          return os.str();
-        }());
+        prepare_output_folder(directory, file, short_prm(prm));
         if (from_images)
           {
             // The extracted curves in the table's form (a twin run from them gives the same

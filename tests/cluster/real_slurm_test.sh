@@ -134,15 +134,16 @@ out_c=$work/cancelled
   > "$work/sbatch_c.log" 2>&1
 job_c=$(grep -o '[0-9][0-9]*' "$work/sbatch_c.log" | tail -n 1)
 log_c=$work/cancelled-$job_c.log
-# Cancel once radiotwin is taking time steps: its first progress line ("... left ~N s"), which
-# comes after its signal handlers are in place. (Matching 'step' matched the job's own
-# "running: ... Time stepping" line, so on a loaded machine the job could be cancelled before
-# radiotwin had started.)
+# Cancel once radiotwin itself is running: its Darcy solve is done, so its signal handlers are
+# in place and its time steps begin. (Matching 'step' matched the job's own "running: ... Time
+# stepping" line, so on a loaded machine the job could be cancelled before radiotwin started;
+# waiting for a progress line, ten seconds in, let the job's own time-limit signal come first.)
 for _ in $(seq 1 360); do
-  grep -q 'left ~' "$log_c" 2> /dev/null && break
+  grep -q 'Darcy: converged' "$log_c" 2> /dev/null && break
   sleep 0.5
 done
-grep -q 'left ~' "$log_c" 2> /dev/null || echo "real_slurm_test: (c) no progress line from radiotwin after 180 s"
+grep -q 'Darcy: converged' "$log_c" 2> /dev/null || echo "real_slurm_test: (c) radiotwin did not start within 180 s"
+sleep 1
 scancel "$job_c"
 wait_queue_empty 60
 check "(c) scancel: the queue empties" queue_empty

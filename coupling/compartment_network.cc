@@ -445,6 +445,10 @@ namespace radiotwin
         impl->setups_before += c.setups;
         status = CVodeReInit(impl->cvode, t_min, impl->y);
       }
+    // CVODE's own first-step estimate after a bolus at a late time (a later cycle) can fall
+    // below the resolution of t (t + h = t at t = 6e4 min and tight tolerances): start from
+    // at least 1e-10 t there; at t = 0 CVODE estimates (0).
+    status |= CVodeSetInitStep(impl->cvode, 1e-10 * std::abs(t_min));
     if (status != 0)
       throw std::runtime_error("CVODE: initialisation failed");
   }

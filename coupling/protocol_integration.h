@@ -24,12 +24,22 @@ namespace radiotwin
     std::function<void(std::size_t event, std::vector<double> &y)> apply_event;
   };
 
-  /// Integrate from state @p y at time 0 to @p duration_h [h], with rows every
-  /// @p output_interval_h [h] and at the end. Integrator: reset(t_min, y, source) and
-  /// advance_to(t_min, stop_min) -> state.
+  /// Output times every @p output_interval_h [h] from 0, and the end of the run.
+  inline std::vector<double> regular_output_times(const double duration_h, const double output_interval_h)
+  {
+    std::vector<double> outputs;
+    for (double t = 0; t <= duration_h * (1 - 1e-12); t = outputs.size() * output_interval_h)
+      outputs.push_back(t);
+    outputs.push_back(duration_h); // the last row is the end of the run, whatever the interval
+    return outputs;
+  }
+
+  /// Integrate from state @p y at time 0 to @p duration_h [h], with rows at @p output_times_h
+  /// (increasing, within the run). Integrator: reset(t_min, y, source) and advance_to(t_min,
+  /// stop_min) -> state.
   template <class Integrator>
   void integrate_protocol(Integrator &integrator, const InjectionProtocol &injections,
-                          const double duration_h, const double output_interval_h,
+                          const double duration_h, const std::vector<double> &output_times_h,
                           const ProtocolTargets &targets, std::vector<double> y,
                           std::vector<double> &times_h, std::vector<std::vector<double>> &states)
   {
@@ -38,10 +48,8 @@ namespace radiotwin
     const std::vector<double> event_list = injections.event_times_h();
     std::set<double>          events(event_list.begin(), event_list.end());
     events.insert(targets.event_times_h.begin(), targets.event_times_h.end());
-    std::vector<double> outputs;
-    for (double t = 0; t <= duration_h * (1 - 1e-12); t = outputs.size() * output_interval_h)
-      outputs.push_back(t);
-    outputs.push_back(duration_h); // the last row is the end of the run, whatever the interval
+    std::vector<double> outputs(output_times_h);
+    outputs.erase(std::unique(outputs.begin(), outputs.end()), outputs.end());
     std::set<double> breaks(outputs.begin(), outputs.end());
     for (const double e : events)
       if (e <= duration_h)

@@ -406,20 +406,20 @@ namespace radiotwin
 
     prm.enter_subsection("Injection");
     const std::string injection_text = prm.get("Injections");
-    const unsigned int cycles        = prm.get_integer("Number of cycles");
-    const double       interval_h    = prm.get_double("Cycle interval [weeks]") * 7 * 24;
+    cycles                           = prm.get_integer("Number of cycles");
+    cycle_interval                   = prm.get_double("Cycle interval [weeks]") * 7 * 24;
     prm.leave_subsection();
-    std::vector<Injection> one_cycle;
+    cycle_injections.clear();
     for (const auto &entry : split(injection_text, ';'))
       {
         const auto v = numbers(entry, file, "Whole body/Injection/Injections", 4);
         if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0)
           file.fail("Whole body/Injection/Injections", "negative value in '" + entry + "'");
-        one_cycle.push_back({v[0], v[1], v[2], v[3]});
+        cycle_injections.push_back({v[0], v[1], v[2], v[3]});
       }
-    if (one_cycle.empty())
+    if (cycle_injections.empty())
       file.fail("Whole body/Injection/Injections", "at least one injection is needed");
-    injections = InjectionProtocol(one_cycle, cycles, interval_h);
+    injections = InjectionProtocol(cycle_injections, cycles, cycle_interval);
 
     prm.enter_subsection("Integration");
     duration          = prm.get_double("Duration [h]");
@@ -761,6 +761,11 @@ namespace radiotwin
 
   WholeBodyModel::Result WholeBodyModel::run() const
   {
+    return run(std::vector<double>());
+  }
+
+  WholeBodyModel::Result WholeBodyModel::run(const std::vector<double> &output_times_h) const
+  {
     const auto start = std::chrono::steady_clock::now();
     Result     result;
     NetworkIntegrator integrator(net, rtol, atol, 1000000, linear_solver);
@@ -770,8 +775,10 @@ namespace radiotwin
     std::vector<double> y0(net.n_states(), 0.0);
     if (imported)
       imported_initial_state(y0, targets);
-    integrate_protocol(integrator, injections, duration, output_interval, targets, y0, result.times_h,
-                       result.states);
+    const double end_h = output_times_h.empty() ? duration : output_times_h.back();
+    integrate_protocol(integrator, injections, end_h,
+                       output_times_h.empty() ? regular_output_times(duration, output_interval) : output_times_h,
+                       targets, y0, result.times_h, result.states);
     result.steps           = integrator.n_steps();
     result.rhs_evaluations = integrator.n_rhs_evaluations();
     result.jacobian_evaluations = integrator.n_jacobian_evaluations();
@@ -779,5 +786,108 @@ namespace radiotwin
     result.wall_time_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
+  }
+
+  std::vector<std::pair<WholeBodyModel::Adjustable, double *>> WholeBodyModel::adjustable_members()
+  {
+    WholeBodyModel &m = *this;
+    return {{{"kidney_receptor_density", "nmol/L", "Whole body/Receptor densities/Kidney [nmol L^-1]"}, &m.rden_kidney},
+              {{"salivary_receptor_density", "nmol/L", "Whole body/Receptor densities/Salivary glands [nmol L^-1]"},
+               &m.rden_sg},
+              {{"prostate_receptor_density", "nmol/L", "Whole body/Receptor densities/Prostate [nmol L^-1]"},
+               &m.rden_prostate},
+              {{"liver_receptor_density", "nmol/L", "Whole body/Receptor densities/Liver [nmol L^-1]"}, &m.rden_liver},
+              {{"spleen_receptor_density", "nmol/L", "Whole body/Receptor densities/Spleen [nmol L^-1]"}, &m.rden_spleen},
+              {{"GI_receptor_density", "nmol/L", "Whole body/Receptor densities/GI [nmol L^-1]"}, &m.rden_gi},
+              {{"kidney_release_rate", "1/min", "Whole body/Release rates/Kidney [min^-1]", 1}, &m.release_kidney},
+              {{"salivary_release_rate", "1/min", "Whole body/Release rates/Salivary glands [min^-1]", 1}, &m.release_sg},
+              {{"other_release_rate", "1/min", "Whole body/Release rates/Other organs [min^-1]", 1}, &m.release_other},
+              {{"GFR", "L/min", "Whole body/Patient/GFR [L min^-1]", 0.5}, &m.gfr_L_per_min},
+              {{"internalisation_rate", "1/min", "Whole body/Binding/Internalisation rate lambda_int [min^-1]", 10},
+               &m.lambda_int}};
+  }
+
+  std::vector<WholeBodyModel::Adjustable> WholeBodyModel::adjustable_parameters() const
+  {
+    std::vector<Adjustable> out;
+    for (const auto &[a, value] : const_cast<WholeBodyModel &>(*this).adjustable_members())
+      out.push_back(a);
+    for (const auto &l : lesions)
+      {
+        out.push_back({l.name + "_receptor_density", "nmol/L", "Whole body/Lesions/Lesions (" + l.name + ", 2nd)"});
+        out.push_back({l.name + "_perfusion", "mL/(min g)", "Whole body/Lesions/Lesions (" + l.name + ", 3rd)", 10});
+      }
+    return out;
+  }
+
+  double *WholeBodyModel::adjustable_value(const std::string &name)
+  {
+    if (imported)
+      throw std::invalid_argument("the parameters of a model imported from SBML cannot be adjusted ('" + name + "')");
+    for (const auto &[a, value] : adjustable_members())
+      if (a.name == name)
+        return value;
+    for (auto &l : lesions)
+      if (name == l.name + "_receptor_density")
+        return &l.rden;
+      else if (name == l.name + "_perfusion")
+        return &l.perfusion_per_min;
+    std::string known;
+    for (const auto &a : adjustable_parameters())
+      known += (known.empty() ? "" : ", ") + a.name;
+    throw std::invalid_argument("'" + name + "' is not an adjustable parameter of the whole-body model (" + known + ")");
+  }
+
+  double WholeBodyModel::parameter(const std::string &name) const
+  {
+    return *const_cast<WholeBodyModel &>(*this).adjustable_value(name);
+  }
+
+  void WholeBodyModel::set_parameter(const std::string &name, const double value)
+  {
+    double *const v     = adjustable_value(name);
+    double        upper = 0;
+    for (const auto &a : adjustable_parameters())
+      if (a.name == name)
+        upper = a.upper;
+    if (!(value >= 0 && value <= upper) || (name.find("_perfusion") != std::string::npos && value <= 0))
+      throw std::invalid_argument("'" + name + "' = " + std::to_string(value) + " is outside its range [0, " +
+                                  std::to_string(upper) + "]");
+    *v = value;
+    build();
+  }
+
+  std::vector<std::pair<std::string, double>> WholeBodyModel::lesion_volumes_L() const
+  {
+    std::vector<std::pair<std::string, double>> out;
+    for (const auto &l : lesions)
+      out.emplace_back(l.name, l.volume_L);
+    return out;
+  }
+
+  void WholeBodyModel::set_lesion_volume(const std::string &name, const double volume_L, const std::string &like)
+  {
+    if (!(volume_L > 0))
+      throw std::invalid_argument("lesion '" + name + "': the volume must be > 0");
+    auto it = std::find_if(lesions.begin(), lesions.end(), [&](const Lesion &l) { return l.name == name; });
+    if (it == lesions.end())
+      {
+        const auto model = std::find_if(lesions.begin(), lesions.end(), [&](const Lesion &l) { return l.name == like; });
+        if (model == lesions.end())
+          throw std::invalid_argument("lesion '" + name + "': no lesion '" + like + "' to take its properties from");
+        Lesion l = *model;
+        l.name   = name;
+        lesions.push_back(l);
+        it = std::prev(lesions.end());
+      }
+    it->volume_L = volume_L;
+    build();
+  }
+
+  void WholeBodyModel::set_cycles(const unsigned int n_cycles, const double interval_h)
+  {
+    cycles         = n_cycles;
+    cycle_interval = interval_h;
+    injections     = InjectionProtocol(cycle_injections, cycles, cycle_interval);
   }
 } // namespace radiotwin

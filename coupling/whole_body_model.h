@@ -106,6 +106,36 @@ namespace radiotwin
     };
     /// Integrate over the injection protocol to 'Duration [h]'.
     Result run() const;
+    /// The same with rows only at @p output_times_h [h] (increasing, > 0): the run ends at the
+    /// last of them (the twin's calibration and predictions).
+    Result run(const std::vector<double> &output_times_h) const;
+
+    /// Parameters that the patient twin may calibrate (docs/twin.md), each with its unit and
+    /// the input entry it stands for: kidney_receptor_density, ..., and per lesion
+    /// LESION_receptor_density and LESION_perfusion. Native model only.
+    struct Adjustable
+    {
+      std::string name, unit, entry;
+      double      upper = 1e4; ///< largest value the entry accepts [unit]
+    };
+    std::vector<Adjustable> adjustable_parameters() const;
+    /// Value of an adjustable parameter; std::invalid_argument for an unknown name.
+    double parameter(const std::string &name) const;
+    /// Set one and rebuild the network (std::invalid_argument for an unknown name, a value
+    /// outside the entry's range or a model imported from SBML).
+    void set_parameter(const std::string &name, double value);
+    /// The lesions of 'Whole body/Lesions/Lesions' (names and volumes [L]).
+    std::vector<std::pair<std::string, double>> lesion_volumes_L() const;
+    /// Give lesion @p name the volume @p volume_L (measured in the patient's images); a lesion
+    /// the list lacks is added with the properties of @p like (another lesion of the list).
+    /// Rebuilds the network.
+    void set_lesion_volume(const std::string &name, double volume_L, const std::string &like);
+    /// Number of cycles and their interval [h] (the protocol is rebuilt; duration unchanged).
+    void set_cycles(unsigned int n_cycles, double interval_h);
+    unsigned int n_cycles() const { return cycles; }
+    double cycle_interval_h() const { return cycle_interval; }
+    /// Integration tolerances (the calibration integrates tighter than a run reports).
+    void set_tolerances(double relative, double absolute_nmol) { rtol = relative; atol = absolute_nmol; }
 
     const CompartmentNetwork &network() const { return net; }
     /// 'Whole body/Model = sbml': the model is imported (sbml_whole_body.h), this one only
@@ -205,8 +235,16 @@ namespace radiotwin
     double bone_lesion_fraction = 0.5, marrow_absorbed_fraction = 0.1;
     // Protocol and integration
     InjectionProtocol injections;
+    std::vector<Injection> cycle_injections; ///< one cycle of 'Injection/Injections'
+    unsigned int      cycles = 1;
+    double            cycle_interval = 1008; ///< [h]
     double duration = 1008, output_interval = 1, rtol = 1e-8, atol = 1e-12;
     NetworkIntegrator::LinearSolver linear_solver = NetworkIntegrator::LinearSolver::sparse;
+
+    /// Where an adjustable parameter lives (throws for an unknown name or an imported model).
+    double *adjustable_value(const std::string &name);
+    /// The adjustable parameters of the native model and their members.
+    std::vector<std::pair<Adjustable, double *>> adjustable_members();
 
     /// 'Model = sbml': the imported model and its mapping (sbml_whole_body.h).
     std::shared_ptr<const SbmlMapping> imported;

@@ -12,12 +12,11 @@ Exit status: 0 written, 1 bad input, 2 no matplotlib.
 """
 import argparse
 import json
-import math
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from plot_tacs import read_table  # noqa: E402
+from plot_tacs import panels, read_table  # noqa: E402
 
 
 def read_measured(path):
@@ -45,18 +44,12 @@ def main():
         tissues = json.load(open(os.path.join(args.run, "summary.json")))["tissues"]
     except (OSError, ValueError, KeyError) as e:
         raise SystemExit("plot_tac_fits: error: %s" % e)
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("plot_tac_fits: matplotlib is not installed (apt-get install python3-matplotlib)", file=sys.stderr)
-        return 2
     organs = [name[:-len("_fit_MBq")] for name in fitted if name.endswith("_fit_MBq")]
     n = len(organs)
-    cols = min(3, n)
-    rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), squeeze=False)
+    drawn = panels(n, "plot_tac_fits")
+    if drawn is None:
+        return 2
+    plt, fig, axes = drawn
     for ax, organ in zip(axes.flat, organs):
         t = [x for x, a in zip(measured["time_h"], measured[organ + "_MBq"]) if a is not None]
         a = [x for x in measured[organ + "_MBq"] if x is not None]

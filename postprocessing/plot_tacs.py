@@ -50,6 +50,23 @@ def read_table(path):
     return columns
 
 
+def panels(n, script):
+    """matplotlib's pyplot and a figure of n panels, three to a row (None where matplotlib is
+    missing: the caller returns 2)."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("%s: matplotlib is not installed (apt-get install python3-matplotlib)" % script, file=sys.stderr)
+        return None
+    import math
+    cols = min(3, n)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), squeeze=False)
+    return plt, fig, axes
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("run", help="the run's output folder (holds time_activity.csv)")

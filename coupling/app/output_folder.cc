@@ -51,7 +51,9 @@ namespace radiotwin
     };
     for (const Plot &plot : {Plot{"time_activity.csv", "plot_tacs.py", "time_activity.png"},
                              Plot{"fitted_curves.csv", "plot_tac_fits.py", "tac_fits.png"},
-                             Plot{"truth.json", "plot_phantom.py", "phantom.png"}})
+                             Plot{"truth.json", "plot_phantom.py", "phantom.png"},
+                             Plot{"calibration.json", "plot_calibration.py", "calibration_fits.png"},
+                             Plot{"calibration.json", "twin_report.py", "report.md"}})
       {
         if (!std::filesystem::exists(directory + "/" + plot.input))
           continue;

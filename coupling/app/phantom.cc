@@ -218,16 +218,50 @@ namespace radiotwin
     for (std::size_t r = 0; r < regions.size(); ++r)
       if (regions[r].lesion)
         lesions << (lesions.tellp() > 0 ? ", " : "") << regions[r].name;
+    // The twin of these images: the phantom's own model (every section but Phantom and
+    // Output, its lesions named as the label map names them) as the population to calibrate
+    // from, which a test or user changes with --set.
+    std::string model_sections;
+    {
+      std::istringstream all(short_prm(prm));
+      std::string        line;
+      bool               keep = true;
+      while (std::getline(all, line))
+        {
+          if (line.rfind("subsection ", 0) == 0)
+            {
+              const std::string name = line.substr(11);
+              keep                   = name != "Phantom" && name != "Output";
+            }
+          if (keep && !line.empty() && line[0] != '#')
+            model_sections += line + "\n";
+        }
+      for (const auto &r : regions)
+        if (r.lesion)
+          for (std::size_t at = model_sections.find(r.tissue + ":"); at != std::string::npos;
+               at             = model_sections.find(r.tissue + ":", at + r.name.size()))
+            model_sections.replace(at, r.tissue.size(), r.name);
+    }
+    std::ostringstream calibrated;
+    calibrated << "kidney_receptor_density, salivary_receptor_density, kidney_release_rate";
+    for (const auto &r : regions)
+      if (r.lesion)
+        calibrated << ", " << r.name << "_receptor_density";
+    const double first_cycle_MBq =
+      model.injected_hot_nmol(model.n_cycles() > 1 ? 0.5 * model.cycle_interval_h() : 1e300) * a_per_nmol;
     std::ostringstream twin;
     twin << "# The twin of the synthetic patient written by radiotwin phantom " << file.filename() << "\n"
-         << "# (" << version_string() << "): classical dosimetry from its SPECT images.\n"
-         << "subsection Twin\n  set Time-activity source  = images\n"
-         << "  set Injected activity [MBq] = " << model.injected_hot_nmol() * a_per_nmol << "\n"
+         << "# (" << version_string() << "): classical dosimetry from its SPECT images and the\n"
+         << "# whole-body model calibrated to them. The model sections below are the phantom's own\n"
+         << "# (the truth): change the population the calibration starts from with --set.\n"
+         << model_sections << "subsection Twin\n  set Time-activity source  = images\n"
+         << "  set Injected activity [MBq] = " << std::setprecision(10) << first_cycle_MBq << "\n"
          << "  set Lesions                  = " << lesions.str() << "\n"
          << "  subsection Images\n    set SPECT images = " << images_entry.str() << "\n"
          << "    set Label map   = labels.nii\n    set Label table = labels.csv\n"
          << "    set Regions     = kidney_left, kidney_right, liver, spleen, salivary_left, salivary_right, "
-         << lesions.str() << "\n  end\nend\nsubsection Output\n  set Directory = " << directory << "/twin\nend\n";
+         << lesions.str() << "\n  end\n  subsection Calibration\n    set Parameters = " << calibrated.str()
+         << "\n  end\nend\nsubsection Output\n  set Directory = " << directory << "/twin\nend\n";
     if (root)
       {
         write_nifti(labels, directory + "/labels.nii", "RadioTwin phantom, labels (labels.csv)");

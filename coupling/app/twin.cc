@@ -13,6 +13,8 @@
 #include <sstream>
 
 #include "coupling/app/output_folder.h"
+#include "coupling/app/pbrpk.h"
+#include "coupling/app/twin_calibration.h"
 #include "coupling/patient_images.h"
 #include "coupling/tac_fit.h"
 #include "physics/base/atomic_file.h"
@@ -29,8 +31,11 @@ namespace radiotwin
 
   void declare_twin_parameters(ParameterHandler &prm)
   {
-    TissueDosimetry::declare_parameters(prm);
+    // The whole-body model (and the shared radionuclide and radiobiology): the population
+    // that the calibration starts from.
+    declare_pbrpk_parameters(prm);
     prm.enter_subsection("Twin");
+    declare_twin_calibration_parameters(prm);
     prm.declare_entry("Time-activity source", "table", Patterns::Selection("table|images"),
                       "'table': the activities of 'Time-activity file'. 'images': measured in the "
                       "SPECT images of the 'Images' subsection, per region of the label map. Unit: "
@@ -83,7 +88,6 @@ namespace radiotwin
                       "Floor of every point's uncertainty (near-zero activities). Unit: MBq. Range: "
                       "1e-12-1e6.");
     prm.leave_subsection();
-    declare_output_directory(prm);
   }
 
   namespace
@@ -340,7 +344,10 @@ namespace radiotwin
         if (const auto m = masses.find(organ.key); m != masses.end())
           {
             const bool                lesion = std::find(lesions.begin(), lesions.end(), organ.key) != lesions.end();
-            const TissueRadiobiology *rb     = dosimetry.radiobiology(lesion ? "tumour" : organ.key);
+            // A region's radiobiology is its organ's (kidney_left: kidney's).
+            const TissueRadiobiology *rb = dosimetry.radiobiology(lesion ? "tumour" : organ.key);
+            if (rb == nullptr && !lesion)
+              rb = dosimetry.radiobiology(model_tissue_of_region(organ.key, lesions));
             const double              w      = Gy_kg_per_MBq_h / m->second;
             const double              dose   = f.dose_Gy(w);
             j["mass_kg"]                               = m->second;
@@ -410,6 +417,18 @@ namespace radiotwin
                                      std::filesystem::copy_options::overwrite_existing);
         write_file_atomically(directory + "/dose_table.csv", table.str());
         write_file_atomically(directory + "/fitted_curves.csv", curves.str());
+      }
+    // The model-based twin: the whole-body model calibrated to the same points.
+    TwinMeasurements measured;
+    for (const auto &o : organs)
+      measured.curves[o.key] = o.points;
+    measured.masses_kg    = masses;
+    measured.lesions      = lesions;
+    measured.injected_MBq = injected_MBq;
+    measured.source       = source;
+    const Json calibration = run_twin_calibration(prm, file, measured, directory, root);
+    if (root)
+      {
         Json summary;
         summary["radiotwin_version"]     = version_string();
         summary["status"]                = "complete";
@@ -419,6 +438,8 @@ namespace radiotwin
         summary["injected_activity_MBq"] = injected_MBq;
         summary["decay_constant_per_h"]  = lambda_per_h;
         summary["tissues"]               = summary_organs;
+        if (!calibration.is_null())
+          summary["calibration"] = calibration;
         write_file_atomically(directory + "/summary.json", dump_json(summary)); // last
         std::cout << "Results: " << directory << "/ (dose_table.csv, fitted_curves.csv, summary.json)" << std::endl;
         if (plots)

@@ -446,9 +446,9 @@ namespace radiotwin
         status = CVodeReInit(impl->cvode, t_min, impl->y);
       }
     // CVODE's own first-step estimate after a bolus at a late time (a later cycle) can fall
-    // below the resolution of t (t + h = t at t = 6e4 min and tight tolerances): start from
-    // at least 1e-10 t there; at t = 0 CVODE estimates (0).
-    status |= CVodeSetInitStep(impl->cvode, 1e-10 * std::abs(t_min));
+    // below the resolution of t (t + h = t at t = 6e4 min and tight tolerances): no step
+    // below 1e-13 t (about 500 round-offs of t; CVODE raises a smaller first step to it).
+    status |= CVodeSetMinStep(impl->cvode, 1e-13 * std::abs(t_min));
     if (status != 0)
       throw std::runtime_error("CVODE: initialisation failed");
   }

@@ -2,6 +2,8 @@
 // (patient_images.h).
 #include "coupling/patient_images.h"
 
+#include <Eigen/Dense>
+
 #include <vtkDataArray.h>
 #include <vtkFloatArray.h>
 #include <vtkImageData.h>
@@ -224,5 +226,84 @@ namespace radiotwin
         std::poisson_distribution<long> counts(std::max(v, 0.0) * per_Bq_per_mL);
         v = counts(rng) / per_Bq_per_mL;
       }
+  }
+
+  double sphere_recovery(const double volume_mL, const double fwhm_mm)
+  {
+    if (fwhm_mm <= 0)
+      return 1;
+    const double R     = std::cbrt(3 * volume_mL * 1e3 / (4 * M_PI)); // [mm]
+    const double sigma = fwhm_mm / (2 * std::sqrt(2 * std::log(2.0)));
+    const double s2    = std::sqrt(2.0) * sigma;
+    const auto   P     = [&](const double r) {
+      return 0.5 * (std::erf((R - r) / s2) + std::erf((R + r) / s2)) -
+             sigma / (r * std::sqrt(2 * M_PI)) *
+               (std::exp(-(R - r) * (R - r) / (2 * sigma * sigma)) - std::exp(-(R + r) * (R + r) / (2 * sigma * sigma)));
+    };
+    // Simpson's rule on [0, R]; the integrand P(r) r^2 vanishes at r = 0.
+    const int n   = 400;
+    const double h = R / n;
+    double       sum = 0;
+    for (int k = 1; k <= n; ++k)
+      {
+        const double r = k * h;
+        sum += (k == n ? 1 : (k % 2 == 1 ? 4 : 2)) * P(r) * r * r;
+      }
+    return 3.0 / (R * R * R) * sum * h / 3.0;
+  }
+
+  std::vector<std::vector<double>> geometric_transfer_matrix(const VoxelImage &labels,
+                                                             const std::map<int, std::string> &names,
+                                                             const double fwhm_mm)
+  {
+    std::vector<int> order;
+    std::map<int, std::size_t> index;
+    for (const auto &[label, name] : names)
+      {
+        index[label] = order.size();
+        order.push_back(label);
+      }
+    const std::size_t                n = order.size();
+    std::vector<std::vector<double>> W(n, std::vector<double>(n, 0.0));
+    std::vector<int>                 region(labels.size(), -1);
+    std::vector<double>              voxels(n, 0.0);
+    for (std::size_t v = 0; v < labels.size(); ++v)
+      if (const auto it = index.find(static_cast<int>(std::lround(labels.values[v]))); it != index.end())
+        {
+          region[v] = static_cast<int>(it->second);
+          ++voxels[it->second];
+        }
+    for (std::size_t j = 0; j < n; ++j)
+      {
+        if (voxels[j] == 0)
+          continue;
+        VoxelImage mask = labels;
+        for (std::size_t v = 0; v < labels.size(); ++v)
+          mask.values[v] = region[v] == static_cast<int>(j) ? 1.0 : 0.0;
+        gaussian_blur(mask, fwhm_mm);
+        for (std::size_t v = 0; v < labels.size(); ++v)
+          if (region[v] >= 0)
+            W[region[v]][j] += mask.values[v] / voxels[j];
+      }
+    return W;
+  }
+
+  std::vector<double> solve_transfer(const std::vector<std::vector<double>> &W, const std::vector<double> &measured)
+  {
+    const std::size_t n = W.size();
+    Eigen::MatrixXd   A(n, n);
+    Eigen::VectorXd   m(n);
+    for (std::size_t i = 0; i < n; ++i)
+      {
+        m(i) = measured[i];
+        for (std::size_t j = 0; j < n; ++j)
+          A(i, j) = W[i][j];
+      }
+    const Eigen::FullPivLU<Eigen::MatrixXd> lu(A);
+    if (!lu.isInvertible() || lu.rcond() < 1e-12)
+      throw InputError("the geometric transfer matrix of the label map is singular at this resolution (a region "
+                       "too small for the blur): use another partial-volume correction");
+    const Eigen::VectorXd a = lu.solve(m);
+    return std::vector<double>(a.data(), a.data() + n);
   }
 } // namespace radiotwin

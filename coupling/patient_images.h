@@ -52,6 +52,22 @@ namespace radiotwin
   std::vector<RegionMeasurement> measure_regions(const VoxelImage &activity_Bq_per_mL, const VoxelImage &labels,
                                                  const std::map<int, std::string> &names);
 
+  /// Recovery coefficient of a uniform sphere of @p volume_mL imaged at a Gaussian resolution
+  /// of @p fwhm_mm: the share of its activity that stays inside it, 3/R^3 int_0^R P(r) r^2 dr
+  /// with P(r) the probability that the blur moves a decay at radius r to within R.
+  double sphere_recovery(double volume_mL, double fwhm_mm);
+
+  /// The geometric transfer matrix (Rousset et al., J Nucl Med 1998) of the named regions of
+  /// @p labels at resolution @p fwhm_mm: W[i][j] is the share of a uniform activity in region
+  /// j that the blurred image shows in region i (regions in the order of @p names). Measured
+  /// activities m = W a for a piecewise uniform activity a: solving it undoes both spill-out
+  /// and spill-in (with the blur of gaussian_blur()).
+  std::vector<std::vector<double>> geometric_transfer_matrix(const VoxelImage &labels,
+                                                             const std::map<int, std::string> &names, double fwhm_mm);
+  /// Solve W a = m (the true region activities of measured ones); throws InputError when W
+  /// is singular (a region that the blur wipes out).
+  std::vector<double> solve_transfer(const std::vector<std::vector<double>> &W, const std::vector<double> &measured);
+
   /// Convolve with a Gaussian of full width at half maximum @p fwhm_mm, separably, with the
   /// image continued by zero outside (what leaves the grid is lost).
   void gaussian_blur(VoxelImage &image, double fwhm_mm);

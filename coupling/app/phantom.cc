@@ -259,6 +259,9 @@ namespace radiotwin
          << "  set Lesions                  = " << lesions.str() << "\n"
          << "  subsection Images\n    set SPECT images = " << images_entry.str() << "\n"
          << "    set Label map   = labels.nii\n    set Label table = labels.csv\n"
+         << (fwhm_mm > 0 ? "    set Partial-volume correction = GTM\n    set Resolution FWHM [mm] = " +
+                             std::to_string(fwhm_mm).substr(0, 5) + "\n" :
+                           std::string())
          << "    set Regions     = kidney_left, kidney_right, liver, spleen, salivary_left, salivary_right, "
          << lesions.str() << "\n  end\n  subsection Calibration\n    set Parameters = " << calibrated.str()
          << "\n  end\nend\nsubsection Output\n  set Directory = " << directory << "/twin\nend\n";

@@ -55,6 +55,21 @@ namespace radiotwin
     prm.declare_entry("Label table", "", Patterns::Anything(),
                       "CSV with columns 'label' and 'name' naming every label of the map (kidney_left, "
                       "liver, lesion_01, ...).");
+    prm.declare_entry("Partial-volume correction", "none", Patterns::Selection("none|table|sphere|GTM"),
+                      "How region activities are corrected for the camera's resolution: 'none'; "
+                      "'table': divided by the recovery coefficient of the region's volume "
+                      "('Recovery coefficients'); 'sphere': by that of a uniform sphere of the region's "
+                      "volume at 'Resolution FWHM'; 'GTM': the geometric transfer matrix of the whole "
+                      "label map (Rousset 1998), which undoes spill-out and spill-in of every region. "
+                      "Unit: none. Range: none, table, sphere, GTM.");
+    prm.declare_entry("Resolution FWHM [mm]", "10", Patterns::Double(0, 100),
+                      "Full width at half maximum of the reconstructed images' Gaussian resolution "
+                      "(177Lu, medium-energy collimator: about 10 mm), for 'sphere' and 'GTM'. Unit: mm. "
+                      "Range: 0-100.");
+    prm.declare_entry("Recovery coefficients", "", Patterns::Map(Patterns::Double(1e-6), Patterns::Double(1e-3, 1)),
+                      "For 'table': 'VOLUME_mL: RC, ...', the measured recovery of spheres of these "
+                      "volumes (a phantom measurement of the camera), interpolated linearly in ln volume "
+                      "and held constant beyond the ends. Unit: mL and none.");
     prm.declare_entry("Regions", "", Patterns::List(Patterns::Anything()),
                       "Names of the label table to fit; empty: all of them. Their masses are the "
                       "segmented volume x 'Tissue density' unless 'Organ masses' gives one.");
@@ -189,7 +204,30 @@ namespace radiotwin
       const std::string label_file  = file.resolve_path(Utilities::trim(prm.get("Label map")));
       const std::string table_file  = file.resolve_path(Utilities::trim(prm.get("Label table")));
       const auto        wanted      = Utilities::split_string_list(prm.get("Regions"), ',');
+      const std::string correction  = prm.get("Partial-volume correction");
+      const double      fwhm_mm     = prm.get_double("Resolution FWHM [mm]");
+      std::vector<std::pair<double, double>> recovery_table;
+      for (const auto &item : Utilities::split_string_list(prm.get("Recovery coefficients"), ','))
+        {
+          const auto pair = Utilities::split_string_list(item, ':');
+          recovery_table.emplace_back(Utilities::string_to_double(pair.at(0)), Utilities::string_to_double(pair.at(1)));
+        }
       prm.leave_subsection();
+      std::sort(recovery_table.begin(), recovery_table.end());
+      if (correction == "table" && recovery_table.empty())
+        file.fail(section + "Recovery coefficients", "'Partial-volume correction = table' needs the table");
+      const auto table_recovery = [&](const double volume_mL) {
+        if (volume_mL <= recovery_table.front().first)
+          return recovery_table.front().second;
+        for (std::size_t k = 1; k < recovery_table.size(); ++k)
+          if (volume_mL <= recovery_table[k].first)
+            {
+              const auto &[v0, r0] = recovery_table[k - 1];
+              const auto &[v1, r1] = recovery_table[k];
+              return r0 + (r1 - r0) * std::log(volume_mL / v0) / std::log(v1 / v0);
+            }
+        return recovery_table.back().second;
+      };
       if (series.size() < 3)
         file.fail(section + "SPECT images", "a curve needs at least three images (" + std::to_string(series.size()) +
                                               " given)");
@@ -210,9 +248,13 @@ namespace radiotwin
         if (std::none_of(names.begin(), names.end(), [&](const auto &n) { return n.second == w; }))
           file.fail(section + "Regions", "'" + w + "' is not a name of " + table_file);
 
+      // The transfer matrix depends on the label map and the resolution only: once.
+      const std::vector<std::vector<double>> transfer =
+        correction == "GTM" ? geometric_transfer_matrix(labels, names, fwhm_mm) : std::vector<std::vector<double>>();
       std::map<std::string, OrganData> organs;
       std::ostringstream               out;
-      out << std::setprecision(10) << "time_h,region,activity_MBq,volume_mL,mean_Bq_per_mL,peak_Bq_per_mL\n";
+      out << std::setprecision(10)
+          << "time_h,region,activity_MBq,volume_mL,mean_Bq_per_mL,peak_Bq_per_mL,activity_corrected_MBq\n";
       for (const auto &[t, image_file] : series)
         {
           VoxelImage image = read_nifti(image_file, "SPECT image at " + std::to_string(t).substr(0, 6) + " h");
@@ -221,17 +263,29 @@ namespace radiotwin
           if (counts)
             for (double &v : image.values)
               v *= calibration;
-          for (const auto &m : measure_regions(image, labels, names))
+          const auto          regions = measure_regions(image, labels, names);
+          std::vector<double> corrected;
+          for (const auto &m : regions)
+            corrected.push_back(m.activity_MBq);
+          if (correction == "GTM")
+            corrected = solve_transfer(transfer, corrected);
+          for (std::size_t r = 0; r < regions.size(); ++r)
+            if (correction == "sphere" && regions[r].volume_mL > 0)
+              corrected[r] /= sphere_recovery(regions[r].volume_mL, fwhm_mm);
+            else if (correction == "table" && regions[r].volume_mL > 0)
+              corrected[r] /= table_recovery(regions[r].volume_mL);
+          for (std::size_t r = 0; r < regions.size(); ++r)
             {
+              const RegionMeasurement &m = regions[r];
               if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), m.name) == wanted.end())
                 continue;
               out << t << "," << m.name << "," << m.activity_MBq << "," << m.volume_mL << "," << m.mean_Bq_per_mL
-                  << "," << m.peak_Bq_per_mL << "\n";
+                  << "," << m.peak_Bq_per_mL << "," << corrected[r] << "\n";
               if (m.volume_mL <= 0)
                 throw InputError(label_file + ": region '" + m.name + "' of " + table_file + " has no voxel");
               OrganData &o = organs[m.name];
               o.key        = m.name;
-              o.points.push_back({t, m.activity_MBq, std::max(relative * std::abs(m.activity_MBq), floor_MBq)});
+              o.points.push_back({t, corrected[r], std::max(relative * std::abs(corrected[r]), floor_MBq)});
               volumes_mL[m.name] = m.volume_mL;
             }
         }

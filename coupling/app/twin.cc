@@ -215,7 +215,7 @@ namespace radiotwin
       prm.leave_subsection();
       std::sort(recovery_table.begin(), recovery_table.end());
       if (correction == "table" && recovery_table.empty())
-        file.fail(section + "Recovery coefficients", "'Partial-volume correction = table' needs the table");
+        file.fail(section + "Partial-volume correction", "'table' needs 'Recovery coefficients' (VOLUME_mL: RC, ...)");
       const auto table_recovery = [&](const double volume_mL) {
         if (volume_mL <= recovery_table.front().first)
           return recovery_table.front().second;

@@ -884,6 +884,25 @@ namespace radiotwin
     build();
   }
 
+  std::string WholeBodyModel::lesion_entry(const std::string &without) const
+  {
+    std::ostringstream out;
+    out << std::setprecision(10);
+    for (const auto &l : lesions)
+      if (l.name != without)
+        out << (out.tellp() > 0 ? "; " : "") << l.name << ": " << l.volume_L << ", " << l.rden << ", "
+            << l.perfusion_per_min << ", " << l.kps_per_min << ", " << l.release_per_min;
+    return out.str();
+  }
+
+  std::pair<double, double> WholeBodyModel::lesion_perfusion_and_release(const std::string &name) const
+  {
+    for (const auto &l : lesions)
+      if (l.name == name)
+        return {l.perfusion_per_min, l.release_per_min};
+    throw std::invalid_argument("no lesion '" + name + "' in 'Whole body/Lesions/Lesions'");
+  }
+
   void WholeBodyModel::set_cycles(const unsigned int n_cycles, const double interval_h)
   {
     cycles         = n_cycles;

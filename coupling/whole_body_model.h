@@ -130,6 +130,12 @@ namespace radiotwin
     /// the list lacks is added with the properties of @p like (another lesion of the list).
     /// Rebuilds the network.
     void set_lesion_volume(const std::string &name, double volume_L, const std::string &like);
+    /// 'Whole body/Lesions/Lesions' of this model's lesions (calibrated values included),
+    /// without lesion @p without (the one a coupled run meshes).
+    std::string lesion_entry(const std::string &without = "") const;
+    /// Perfusion [mL/(min g)] and release rate [1/min] of a lesion (std::invalid_argument
+    /// for an unknown one).
+    std::pair<double, double> lesion_perfusion_and_release(const std::string &name) const;
     /// Number of cycles and their interval [h] (the protocol is rebuilt; duration unchanged).
     void set_cycles(unsigned int n_cycles, double interval_h);
     unsigned int n_cycles() const { return cycles; }

@@ -115,6 +115,19 @@ def main():
                 "weeks: BED adds up):" % n_cycles, "",
                 table(["organ", "quantity", "limit [Gy]", "after all cycles [Gy]", "cycles within the limit"],
                       rows), ""]
+    pde = summary.get("lesion_pde")
+    if pde:
+        runs = pde["runs"]
+        out += ["## The lesion PDE twin (%s)" % pde["lesion"], "",
+                "%d voxels and %d host voxels meshed (%s mL against %s mL segmented), the last image's uptake "
+                "pattern as the receptor density map, the calibrated whole-body model around it: `%s` "
+                "(ParaView: `%s_pde/run/transport.pvd`)." %
+                (pde["voxels"], pde["host_voxels"], fmt(pde["meshed_volume_mL"], 4), fmt(pde["segmented_volume_mL"], 4),
+                 pde["case"], pde["lesion"]), ""]
+        if runs:
+            out += [table(["run", "R0 [nmol/L]", "largest difference to the measured curve [%]", "factor"],
+                          [(k + 1, fmt(r["receptor_density_nmol_per_L"], 4), fmt(100 * r["largest_relative_difference"], 3),
+                            fmt(r["factor"], 4)) for k, r in enumerate(runs)]), ""]
     out += ["## Pictures", ""]
     for png, caption in (("tac_fits.png", "classical fits"), ("calibration_fits.png", "calibrated model"),
                          ("predicted_cycles.png", "predicted cycles")):

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "physics/base/input_error.h"
 #include "physics/patlak.h"
 #include "physics/base/units.h"
 
@@ -165,6 +166,10 @@ namespace radiotwin
     prm.declare_entry("Receptor density scaling", "1", Patterns::Anything(),
                       "Spatial multiplier of every region's R0: an expression in x, y, z [mm] "
                       "(muparser syntax). Unit: none. Must be >= 0.");
+    prm.declare_entry("Receptor density map", "", Patterns::Anything(),
+                      "A further spatial multiplier of every region's R0: a voxel field (VTK XML image "
+                      "data, .vti, coordinates in mm; relative to this file), interpolated trilinearly "
+                      "(the patient twin's lesion uptake pattern, docs/twin.md). Empty: none. Unit: none.");
     prm.declare_entry("SUPG", "true", Patterns::Bool(),
                       "Streamline-upwind stabilisation of the convective term.");
     prm.leave_subsection();
@@ -203,7 +208,23 @@ namespace radiotwin
     prm.leave_subsection();
     supg = prm.get_bool("SUPG");
     const std::string scaling = Utilities::trim(prm.get("Receptor density scaling"));
+    const std::string map_file = Utilities::trim(prm.get("Receptor density map"));
     prm.leave_subsection();
+    receptor_map.reset();
+    if (!map_file.empty())
+      {
+        try
+          {
+            receptor_map = std::make_unique<VoxelField>(read_voxel_field(file.resolve_path(map_file), "receptor density map"));
+          }
+        catch (const InputError &e)
+          {
+            file.fail("Transport/Receptor density map", e.what());
+          }
+        for (const double v : receptor_map->values)
+          if (!(v >= 0))
+            file.fail("Transport/Receptor density map", "the map holds " + std::to_string(v) + "; a multiplier is >= 0");
+      }
     receptor_scaling.reset();
     if (scaling != "1")
       {
@@ -416,7 +437,10 @@ namespace radiotwin
                 (receptor_scaling ?
                    std::max(0.0, receptor_scaling->value(fev.quadrature_point(q) / units::mm)) :
                    1.0) *
-                (receptor_po2_factor ? std::max(0.0, receptor_po2_factor->value(Point<1>(po2[q]))) : 1.0);
+                (receptor_po2_factor ? std::max(0.0, receptor_po2_factor->value(Point<1>(po2[q]))) : 1.0) *
+                (receptor_map ? receptor_map->value({{fev.quadrature_point(q)[0] / units::mm, fev.quadrature_point(q)[1] / units::mm,
+                                                     fev.quadrature_point(q)[2] / units::mm}}) :
+                                1.0);
               for (unsigned int i = 0; i < n; ++i)
                 {
                   const double w = fev.shape_value(i, q) * fev.JxW(q);

@@ -31,6 +31,7 @@
 #include "physics/plasma_input.h"
 #include "physics/ligand_kinetics.h"
 #include "physics/radionuclide.h"
+#include "meshes/voxel_mesh.h"
 #include "physics/tissue_properties.h"
 #include "solvers/darcy_solver.h"
 
@@ -222,6 +223,7 @@ namespace radiotwin
     double reaction_step_max_s = 60;
     bool   supg = true;
     std::unique_ptr<dealii::FunctionParser<3>> receptor_scaling; ///< of x [mm]; null: 1
+    std::unique_ptr<VoxelField>                receptor_map;     ///< of x [mm]; null: 1
     std::shared_ptr<dealii::Function<3>>        extra_source;
     const dealii::DoFHandler<3> *                    receptor_o2_dofs = nullptr;
     const VectorType *                               receptor_po2     = nullptr;

@@ -35,6 +35,21 @@ namespace radiotwin
     return text.str();
   }
 
+  std::string prm_sections(const dealii::ParameterHandler &prm, const std::set<std::string> &drop)
+  {
+    std::istringstream all(short_prm(prm));
+    std::string        line, kept;
+    bool               keep = true;
+    while (std::getline(all, line))
+      {
+        if (line.rfind("subsection ", 0) == 0)
+          keep = !drop.count(line.substr(11));
+        if (keep && !line.empty() && line[0] != '#')
+          kept += line + "\n";
+      }
+    return kept;
+  }
+
   void declare_pbrpk_parameters(dealii::ParameterHandler &prm)
   {
     ParameterSchema schema;

@@ -1,6 +1,7 @@
 // RadioTwin: the output folder of a run, the same for every driver (simulation, pbrpk).
 #pragma once
 
+#include <set>
 #include <string>
 
 #include "physics/base/parameter_file.h"
@@ -26,6 +27,9 @@ namespace radiotwin
   bool        output_plots(dealii::ParameterHandler &prm);
   /// Every value of @p prm in deal.II's ShortPRM form: what parameters.prm records.
   std::string short_prm(const dealii::ParameterHandler &prm);
+  /// short_prm() without the top-level subsections named in @p drop (and without comments):
+  /// the model sections one program hands to another.
+  std::string prm_sections(const dealii::ParameterHandler &prm, const std::set<std::string> &drop);
   /// Create @p directory, remove an earlier run's summary.json (a folder without one is an
   /// unfinished run) and write @p parameters_text as parameters.prm. Call on one rank. Throws
   /// InputError naming 'Output/Directory' when the folder cannot be made.

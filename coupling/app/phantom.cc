@@ -221,21 +221,8 @@ namespace radiotwin
     // The twin of these images: the phantom's own model (every section but Phantom and
     // Output, its lesions named as the label map names them) as the population to calibrate
     // from, which a test or user changes with --set.
-    std::string model_sections;
+    std::string model_sections = prm_sections(prm, {"Phantom", "Output"});
     {
-      std::istringstream all(short_prm(prm));
-      std::string        line;
-      bool               keep = true;
-      while (std::getline(all, line))
-        {
-          if (line.rfind("subsection ", 0) == 0)
-            {
-              const std::string name = line.substr(11);
-              keep                   = name != "Phantom" && name != "Output";
-            }
-          if (keep && !line.empty() && line[0] != '#')
-            model_sections += line + "\n";
-        }
       for (const auto &r : regions)
         if (r.lesion)
           for (std::size_t at = model_sections.find(r.tissue + ":"); at != std::string::npos;

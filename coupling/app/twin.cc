@@ -15,6 +15,8 @@
 #include "coupling/app/output_folder.h"
 #include "coupling/app/pbrpk.h"
 #include "coupling/app/twin_calibration.h"
+#include "coupling/app/twin_lesion.h"
+#include "coupling/whole_body_model.h"
 #include "coupling/patient_images.h"
 #include "coupling/tac_fit.h"
 #include "physics/base/atomic_file.h"
@@ -36,6 +38,7 @@ namespace radiotwin
     declare_pbrpk_parameters(prm);
     prm.enter_subsection("Twin");
     declare_twin_calibration_parameters(prm);
+    declare_twin_lesion_parameters(prm);
     prm.declare_entry("Time-activity source", "table", Patterns::Selection("table|images"),
                       "'table': the activities of 'Time-activity file'. 'images': measured in the "
                       "SPECT images of the 'Images' subsection, per region of the label map. Unit: "
@@ -189,7 +192,8 @@ namespace radiotwin
     /// table, and the per-image measurements (activity, volume, mean and peak) as CSV text.
     std::vector<OrganData> measure_time_activity(ParameterHandler &prm, const ParameterFile &file,
                                                  const double relative, const double floor_MBq,
-                                                 std::map<std::string, double> &volumes_mL, std::string &csv)
+                                                 std::map<std::string, double> &volumes_mL, std::string &csv,
+                                                 LesionImages &kept)
     {
       const std::string section = "Twin/Images/";
       prm.enter_subsection("Images");
@@ -263,6 +267,8 @@ namespace radiotwin
           if (counts)
             for (double &v : image.values)
               v *= calibration;
+          if (t == series.back().first)
+            kept.uptake = image; // the uptake pattern of the lesion PDE twin
           const auto          regions = measure_regions(image, labels, names);
           std::vector<double> corrected;
           for (const auto &m : regions)
@@ -289,7 +295,9 @@ namespace radiotwin
               volumes_mL[m.name] = m.volume_mL;
             }
         }
-      csv = out.str();
+      csv          = out.str();
+      kept.labels  = labels;
+      kept.names   = names;
       std::vector<OrganData> result;
       for (auto &[name, o] : organs)
         result.push_back(o);
@@ -339,7 +347,9 @@ namespace radiotwin
       models.push_back(tac_model_from_string(m));
     std::map<std::string, double> volumes_mL;
     std::string                   measurements_csv;
-    const auto organs = from_images ? measure_time_activity(prm, file, relative, floor_MBq, volumes_mL, measurements_csv) :
+    LesionImages                  lesion_images;
+    const auto organs = from_images ? measure_time_activity(prm, file, relative, floor_MBq, volumes_mL, measurements_csv,
+                                                            lesion_images) :
                                       read_time_activity(table_path, file, relative, floor_MBq);
     prm.leave_subsection();
     const std::string source = from_images ? std::string("the SPECT images") : table_path;
@@ -480,7 +490,24 @@ namespace radiotwin
     measured.lesions      = lesions;
     measured.injected_MBq = injected_MBq;
     measured.source       = source;
-    const Json calibration = run_twin_calibration(prm, file, measured, directory, root);
+    const std::string pde_lesion = twin_pde_lesion(prm);
+    if (!pde_lesion.empty() && !from_images)
+      file.fail("Twin/Lesion PDE/Lesion", "the lesion PDE twin needs the images ('Time-activity source = images')");
+    if (!pde_lesion.empty() && std::find(lesions.begin(), lesions.end(), pde_lesion) == lesions.end())
+      file.fail("Twin/Lesion PDE/Lesion", "'" + pde_lesion + "' is not one of 'Twin/Lesions'");
+    WholeBodyModel calibrated;
+    const Json     calibration = run_twin_calibration(prm, file, measured, directory, root, &calibrated);
+    Json           lesion_pde;
+    if (!pde_lesion.empty())
+      {
+        if (calibration.is_null())
+          file.fail("Twin/Lesion PDE/Lesion", "the lesion PDE twin starts from the calibrated model: set "
+                                              "'Twin/Calibration/Parameters'");
+        for (const auto &o : organs)
+          if (o.key == pde_lesion)
+            lesion_images.points = o.points;
+        lesion_pde = run_twin_lesion(comm, prm, file, pde_lesion, lesion_images, calibrated, directory, root);
+      }
     if (root)
       {
         Json summary;
@@ -494,6 +521,8 @@ namespace radiotwin
         summary["tissues"]               = summary_organs;
         if (!calibration.is_null())
           summary["calibration"] = calibration;
+        if (!lesion_pde.is_null())
+          summary["lesion_pde"] = lesion_pde;
         write_file_atomically(directory + "/summary.json", dump_json(summary)); // last
         std::cout << "Results: " << directory << "/ (dose_table.csv, fitted_curves.csv, summary.json)" << std::endl;
         if (plots)

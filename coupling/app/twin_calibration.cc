@@ -91,7 +91,7 @@ namespace radiotwin
   } // namespace
 
   Json run_twin_calibration(ParameterHandler &prm, const ParameterFile &file, const TwinMeasurements &m,
-                            const std::string &directory, const bool root)
+                            const std::string &directory, const bool root, WholeBodyModel *calibrated_model)
   {
     const std::string section = "Twin/Calibration/";
     prm.enter_subsection("Twin");
@@ -460,6 +460,8 @@ namespace radiotwin
             }
         std::cout << std::endl;
       }
+    if (calibrated_model != nullptr)
+      *calibrated_model = calibration->model_at(x);
     return j;
   }
 } // namespace radiotwin

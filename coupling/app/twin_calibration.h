@@ -15,6 +15,8 @@
 
 namespace radiotwin
 {
+  class WholeBodyModel;
+
   /// Declares the 'Calibration' subsection (inside 'Twin').
   void declare_twin_calibration_parameters(dealii::ParameterHandler &prm);
 
@@ -37,6 +39,7 @@ namespace radiotwin
   /// With 'Twin/Calibration/Parameters' set: calibrate, predict and write calibration.json,
   /// calibration_data.csv, calibrated_curves.csv and predicted_cycles.csv to @p directory
   /// (on @p root). Returns the summary entry, or null when nothing is calibrated.
+  /// @p calibrated_model (when not null) receives the calibrated model.
   Json run_twin_calibration(dealii::ParameterHandler &prm, const ParameterFile &file, const TwinMeasurements &m,
-                            const std::string &directory, bool root);
+                            const std::string &directory, bool root, WholeBodyModel *calibrated_model = nullptr);
 } // namespace radiotwin

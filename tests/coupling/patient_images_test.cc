@@ -5,6 +5,9 @@
 #include "../test_main.h"
 
 #include "coupling/patient_images.h"
+#include "meshes/voxel_mesh.h"
+
+#include <algorithm>
 
 #include <cmath>
 #include <numeric>
@@ -160,4 +163,43 @@ BOOST_AUTO_TEST_CASE(transfer_matrix_undoes_spill_out_and_spill_in)
                                          << measured[r].activity_MBq << " corrected " << corrected[r] << " MBq");
       BOOST_TEST(std::abs(corrected[r] / truth[r].activity_MBq - 1) < 1e-9);
     }
+}
+
+BOOST_AUTO_TEST_CASE(voxel_mesh_keeps_volume_and_cells_valid)
+{
+  // A voxelised sphere (R = 9 mm, 2 mm voxels) with a host shell: one hexahedron per voxel, the
+  // unsmoothed mesh has exactly the voxels' volume; smoothed (Taubin: no shrinking), the
+  // sphere's volume stays within 1 % of it.
+  const VoxelImage labels = sphere_labels(9, 31);
+  LabelledVoxels   voxels;
+  voxels.dims       = labels.dims;
+  voxels.spacing_mm = labels.spacing_mm;
+  voxels.origin_mm  = labels.origin_mm;
+  std::size_t n1 = 0;
+  for (const double v : labels.values)
+    {
+      voxels.region.push_back(static_cast<int>(v));
+      n1 += v == 1;
+    }
+  const HexMesh raw = voxel_hex_mesh(voxels, 0);
+  BOOST_TEST(raw.cells.size() == std::size_t(std::count_if(voxels.region.begin(), voxels.region.end(), [](int r) { return r > 0; })));
+  BOOST_TEST(std::abs(raw.volume_mm3(1) - n1 * 8.0) < 1e-9 * n1 * 8.0);
+  const HexMesh smooth = voxel_hex_mesh(voxels, 10);
+  const double  sphere = 4.0 / 3.0 * M_PI * 9 * 9 * 9;
+  BOOST_TEST_MESSAGE("voxels " << n1 * 8.0 << " mm^3, smoothed " << smooth.volume_mm3(1) << ", sphere " << sphere);
+  BOOST_TEST(std::abs(smooth.volume_mm3(1) / raw.volume_mm3(1) - 1) < 0.01);
+  BOOST_TEST(smooth.volume_mm3(2) > 0);
+  write_gmsh(smooth, "voxel_sphere.msh", {{1, "tumour"}, {2, "host"}});
+  VoxelField field;
+  field.dims       = {{3, 2, 2}};
+  field.spacing_mm = {{1, 2, 3}};
+  field.origin_mm  = {{-1, 0, 5}};
+  for (int k = 0; k < 2; ++k)
+    for (int j = 0; j < 2; ++j)
+      for (int i = 0; i < 3; ++i)
+        field.values.push_back(1 + (i - 1) + 2 * j * 2 + 3 * k * 3); // linear: 1 + x + 2 y + 3 (z - 5)
+  write_voxel_field(field, "field.vti");
+  const VoxelField back = read_voxel_field("field.vti", "test field");
+  BOOST_TEST(std::abs(back.value({{0.3, 1.1, 6.2}}) - (1 + 0.3 + 2 * 1.1 + 3 * 1.2)) < 1e-12); // trilinear is exact
+  BOOST_TEST(std::abs(back.value({{-5, 0, 5}}) - 0.0) < 1e-12);                                // nearest outside
 }

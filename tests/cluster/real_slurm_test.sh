@@ -130,10 +130,13 @@ out_c=$work/cancelled
 (cd "$work/submit" &&
   RADIOTWIN_HOME=$source_dir RADIOTWIN_BIN=$radiotwin RADIOTWIN_PRM=$prm RADIOTWIN_OUTPUT=$out_c \
   RADIOTWIN_CHECKPOINT_MINUTES= RADIOTWIN_LAUNCHER=srun \
-  sbatch --time=3 --ntasks=1 --output="$work/cancelled-%j.log" "$source_dir/cluster/radiotwin.slurm" "${steps[@]}") \
+  sbatch --time=3 --ntasks=1 --signal=B:USR1@10 --output="$work/cancelled-%j.log" \
+    "$source_dir/cluster/radiotwin.slurm" "${steps[@]}") \
   > "$work/sbatch_c.log" 2>&1
 job_c=$(grep -o '[0-9][0-9]*' "$work/sbatch_c.log" | tail -n 1)
 log_c=$work/cancelled-$job_c.log
+# --signal=B:USR1@10: the script's own default (600 s before the limit) is longer than this
+# 3-minute job, so SLURM would send the time-limit signal at once, before the cancellation.
 # Cancel once radiotwin itself is running: its Darcy solve is done, so its signal handlers are
 # in place and its time steps begin. (Matching 'step' matched the job's own "running: ... Time
 # stepping" line, so on a loaded machine the job could be cancelled before radiotwin started;

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libdeal.ii-dev libsundials-dev libsuitesparse-dev libvtk9-dev libboost-test-dev nlohmann-json3-dev libcli11-dev libsbml5-dev libceres-dev cmake g++ make ccache numdiff python3 python3-matplotlib
+packages=(libdeal.ii-dev libsundials-dev libsuitesparse-dev libvtk9-dev libboost-test-dev nlohmann-json3-dev libcli11-dev libsbml5-dev libceres-dev libnlopt-cxx-dev cmake g++ make ccache numdiff python3 python3-matplotlib
           openmpi-bin git paraview xvfb xauth
           slurm-wlm munge)
 missing=()

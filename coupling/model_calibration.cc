@@ -16,41 +16,40 @@
 
 namespace radiotwin
 {
+  std::vector<std::vector<double>> evaluate_in_parallel(
+    const std::function<std::vector<double>(const std::vector<double> &)> &f,
+    const std::vector<std::vector<double>> &points, const unsigned int threads)
+  {
+    std::vector<std::vector<double>> out(points.size());
+    std::atomic<std::size_t>         next{0};
+    std::exception_ptr               failure;
+    std::mutex                       failure_mutex;
+    const auto                       work = [&]() {
+      for (std::size_t i = next++; i < points.size(); i = next++)
+        try
+          {
+            out[i] = f(points[i]);
+          }
+        catch (...)
+          {
+            std::lock_guard<std::mutex> lock(failure_mutex);
+            failure = std::current_exception();
+          }
+    };
+    const unsigned int n = std::max(1u, std::min<unsigned int>(threads, points.size()));
+    std::vector<std::thread> pool;
+    for (unsigned int t = 1; t < n; ++t)
+      pool.emplace_back(work);
+    work();
+    for (auto &t : pool)
+      t.join();
+    if (failure)
+      std::rethrow_exception(failure);
+    return out;
+  }
+
   namespace
   {
-    /// f at every point, @p threads at a time (each model run is independent).
-    std::vector<std::vector<double>> evaluate_all(
-      const std::function<std::vector<double>(const std::vector<double> &)> &f,
-      const std::vector<std::vector<double>> &points, const unsigned int threads)
-    {
-      std::vector<std::vector<double>> out(points.size());
-      std::atomic<std::size_t>         next{0};
-      std::exception_ptr               failure;
-      std::mutex                       failure_mutex;
-      const auto                       work = [&]() {
-        for (std::size_t i = next++; i < points.size(); i = next++)
-          try
-            {
-              out[i] = f(points[i]);
-            }
-          catch (...)
-            {
-              std::lock_guard<std::mutex> lock(failure_mutex);
-              failure = std::current_exception();
-            }
-      };
-      const unsigned int n = std::max(1u, std::min<unsigned int>(threads, points.size()));
-      std::vector<std::thread> pool;
-      for (unsigned int t = 1; t < n; ++t)
-        pool.emplace_back(work);
-      work();
-      for (auto &t : pool)
-        t.join();
-      if (failure)
-        std::rethrow_exception(failure);
-      return out;
-    }
-
     /// Central differences of f at x (one-sided at a bound): the Jacobian, column by column.
     std::vector<std::vector<double>> difference_jacobian(
       const std::function<std::vector<double>(const std::vector<double> &)> &f, const std::vector<double> &x,
@@ -69,7 +68,7 @@ namespace radiotwin
           points.push_back(plus);
           points.push_back(minus);
         }
-      const auto values = evaluate_all(f, points, threads);
+      const auto values = evaluate_in_parallel(f, points, threads);
       std::vector<std::vector<double>> J(f0.size(), std::vector<double>(x.size(), 0.0));
       for (std::size_t j = 0; j < x.size(); ++j)
         for (std::size_t i = 0; i < f0.size(); ++i)

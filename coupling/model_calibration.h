@@ -93,6 +93,11 @@ namespace radiotwin
     std::vector<double>             times_h; ///< distinct data times, increasing
   };
 
+  /// f at every point, @p threads at a time (independent model runs, each its own copy).
+  std::vector<std::vector<double>> evaluate_in_parallel(
+    const std::function<std::vector<double>(const std::vector<double> &)> &f,
+    const std::vector<std::vector<double>> &points, unsigned int threads);
+
   /// Values of @p f at @p x and their standard deviations by linear propagation of @p covariance
   /// (central differences of step @p step in x; 2 dim(x) + 1 evaluations, @p threads at a time).
   void propagate_uncertainty(const std::function<std::vector<double>(const std::vector<double> &)> &f,

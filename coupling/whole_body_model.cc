@@ -903,6 +903,41 @@ namespace radiotwin
     throw std::invalid_argument("no lesion '" + name + "' in 'Whole body/Lesions/Lesions'");
   }
 
+  double WholeBodyModel::cycle_activity_MBq() const
+  {
+    double hot = 0;
+    for (const auto &i : cycle_injections)
+      hot += i.hot_nmol;
+    return hot * activity_MBq_per_nmol();
+  }
+
+  void WholeBodyModel::set_plan(const std::vector<double> &activities_MBq, const double interval_h,
+                                const bool fixed_peptide)
+  {
+    double hot = 0, cold = 0;
+    for (const auto &i : cycle_injections)
+      {
+        hot += i.hot_nmol;
+        cold += i.cold_nmol;
+      }
+    const double reference_MBq = hot * activity_MBq_per_nmol();
+    std::vector<std::array<double, 2>> scale;
+    for (const double a : activities_MBq)
+      {
+        const double f = a / reference_MBq;
+        if (!(f >= 0))
+          throw std::invalid_argument("a cycle's activity must be >= 0");
+        if (fixed_peptide && f * hot > hot + cold)
+          throw std::invalid_argument("a cycle of " + std::to_string(a) + " MBq needs more ligand than the fixed peptide "
+                                      "amount of one cycle holds");
+        // Fixed peptide: cold = (hot + cold) - f hot of the reference, in the same proportions.
+        scale.push_back({{f, fixed_peptide ? (cold > 0 ? (hot + cold - f * hot) / cold : 0.0) : f}});
+      }
+    cycles         = activities_MBq.size();
+    cycle_interval = interval_h;
+    injections     = InjectionProtocol(cycle_injections, scale, interval_h);
+  }
+
   void WholeBodyModel::set_cycles(const unsigned int n_cycles, const double interval_h)
   {
     cycles         = n_cycles;

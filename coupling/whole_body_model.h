@@ -138,6 +138,14 @@ namespace radiotwin
     std::pair<double, double> lesion_perfusion_and_release(const std::string &name) const;
     /// Number of cycles and their interval [h] (the protocol is rebuilt; duration unchanged).
     void set_cycles(unsigned int n_cycles, double interval_h);
+    /// A plan: cycle c gets activity @p activities_MBq[c] (one cycle's injections scaled), every
+    /// @p interval_h; with @p fixed_peptide the total ligand per cycle stays that of one cycle
+    /// of 'Injections' (hot replaces cold), otherwise the cold ligand scales with the hot
+    /// (fixed specific activity). std::invalid_argument when a cycle asks for more hot ligand
+    /// than a fixed peptide amount holds.
+    void set_plan(const std::vector<double> &activities_MBq, double interval_h, bool fixed_peptide);
+    /// Activity of one cycle of 'Injections' [MBq].
+    double cycle_activity_MBq() const;
     unsigned int n_cycles() const { return cycles; }
     double cycle_interval_h() const { return cycle_interval; }
     /// Integration tolerances (the calibration integrates tighter than a run reports).

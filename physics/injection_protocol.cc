@@ -13,6 +13,15 @@ namespace radiotwin
         list.push_back({i.start_h + c * interval_h, i.duration_min, i.hot_nmol, i.cold_nmol});
   }
 
+  InjectionProtocol::InjectionProtocol(const std::vector<Injection> &one_cycle,
+                                       const std::vector<std::array<double, 2>> &hot_cold_scale, const double interval_h)
+  {
+    for (std::size_t c = 0; c < hot_cold_scale.size(); ++c)
+      for (const auto &i : one_cycle)
+        list.push_back({i.start_h + c * interval_h, i.duration_min, i.hot_nmol * hot_cold_scale[c][0],
+                        i.cold_nmol * hot_cold_scale[c][1]});
+  }
+
   std::vector<double> InjectionProtocol::event_times_h() const
   {
     std::set<double> events;

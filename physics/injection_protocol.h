@@ -27,6 +27,10 @@ namespace radiotwin
     InjectionProtocol() = default;
     /// @p one_cycle repeated @p cycles times, every @p interval_h [h].
     InjectionProtocol(const std::vector<Injection> &one_cycle, unsigned int cycles, double interval_h);
+    /// @p one_cycle once per entry of @p hot_cold_scale, every @p interval_h [h], its hot and
+    /// cold amounts multiplied by that entry's factors (a plan of per-cycle activities).
+    InjectionProtocol(const std::vector<Injection> &one_cycle, const std::vector<std::array<double, 2>> &hot_cold_scale,
+                      double interval_h);
 
     const std::vector<Injection> &injections() const { return list; }
     std::size_t                   size() const { return list.size(); }

@@ -19,6 +19,7 @@
 #include "coupling/app/simulator.h"
 #include "physics/base/version.h"
 #include "coupling/app/pbrpk.h"
+#include "coupling/app/optimise.h"
 #include "coupling/app/phantom.h"
 #include "coupling/app/twin.h"
 
@@ -31,6 +32,7 @@ namespace
     "       radiotwin pbrpk [options] FILE.prm\n"
     "       radiotwin twin [options] FILE.prm\n"
     "       radiotwin phantom [options] FILE.prm\n"
+    "       radiotwin optimise [options] FILE.prm\n"
     "\n"
     "Runs the simulation described by the parameter file and writes its results to\n"
     "'Output/Directory' (default results/<FILE>): radiotwin.pvd (open in ParaView),\n"
@@ -43,6 +45,8 @@ namespace
     "fitted_curves.csv, summary.json; its parameters: radiotwin twin --print-parameters.\n"
     "'phantom' writes a synthetic patient: SPECT images (NIfTI) from the whole-body model,\n"
     "its label map, the true TIAs and a twin parameter file for it.\n"
+    "'optimise' chooses the activity of each cycle that maximises the lesions' BED under\n"
+    "organ-at-risk limits (plan.csv, pareto_front.csv, summary.json).\n"
     "\n"
     "  --help                    this text\n"
     "  --version                 version and git revision\n"
@@ -61,7 +65,7 @@ namespace
 
   struct CommandLine
   {
-    bool                     help = false, version = false, pbrpk = false, twin = false, phantom = false;
+    bool                     help = false, version = false, pbrpk = false, twin = false, phantom = false, optimise = false;
     std::string              print_format; ///< empty: run
     std::string              file;
     std::vector<std::string> overrides;
@@ -77,6 +81,7 @@ namespace
     CLI::App *pbrpk = app.add_subcommand("pbrpk", "the whole-body PBRPK model alone");
     CLI::App *twin  = app.add_subcommand("twin", "the patient twin: classical dosimetry from time-activity points");
     CLI::App *phantom = app.add_subcommand("phantom", "a synthetic patient: SPECT images from the whole-body model");
+    CLI::App *optimise = app.add_subcommand("optimise", "the radiobiological optimiser of activities per cycle");
     std::string print_format;
     const auto  add_options = [&](CLI::App &a) {
       a.add_flag("-h,--help", cl.help);
@@ -95,6 +100,7 @@ namespace
     add_options(*pbrpk);
     add_options(*twin);
     add_options(*phantom);
+    add_options(*optimise);
     try
       {
         app.parse(argc, argv);
@@ -105,8 +111,9 @@ namespace
       }
     cl.pbrpk = pbrpk->parsed();
     cl.twin    = twin->parsed();
-    cl.phantom = phantom->parsed();
-    const CLI::App &used = cl.pbrpk ? *pbrpk : cl.twin ? *twin : cl.phantom ? *phantom : app;
+    cl.phantom  = phantom->parsed();
+    cl.optimise = optimise->parsed();
+    const CLI::App &used = cl.pbrpk ? *pbrpk : cl.twin ? *twin : cl.phantom ? *phantom : cl.optimise ? *optimise : app;
     cl.print_format = print_format;
     if (used.count("--resume") > 0 && cl.resume.empty())
       throw radiotwin::InputError("--resume needs the output folder of the run to continue");
@@ -148,6 +155,8 @@ int main(int argc, char **argv)
         radiotwin::declare_twin_parameters(prm);
       else if (cl.phantom)
         radiotwin::declare_phantom_parameters(prm);
+      else if (cl.optimise)
+        radiotwin::declare_optimise_parameters(prm);
       else
         radiotwin::Simulator::declare_parameters(prm);
       radiotwin::ParameterFile file;
@@ -186,6 +195,12 @@ int main(int argc, char **argv)
           if (!cl.resume.empty())
             throw radiotwin::InputError("--resume: the phantom writes no checkpoints; run it again");
           return radiotwin::run_phantom(comm, prm, file);
+        }
+      if (cl.optimise)
+        {
+          if (!cl.resume.empty())
+            throw radiotwin::InputError("--resume: the optimiser writes no checkpoints; run it again");
+          return radiotwin::run_optimise(comm, prm, file);
         }
       simulator = std::make_unique<radiotwin::Simulator>(comm, prm, file);
       if (!cl.resume.empty())

@@ -53,7 +53,8 @@ namespace radiotwin
                              Plot{"fitted_curves.csv", "plot_tac_fits.py", "tac_fits.png"},
                              Plot{"truth.json", "plot_phantom.py", "phantom.png"},
                              Plot{"calibration.json", "plot_calibration.py", "calibration_fits.png"},
-                             Plot{"calibration.json", "twin_report.py", "report.md"}})
+                             Plot{"calibration.json", "twin_report.py", "report.md"},
+                             Plot{"plan.csv", "plot_plan.py", "plan.png"}})
       {
         if (!std::filesystem::exists(directory + "/" + plot.input))
           continue;

@@ -154,15 +154,13 @@ namespace radiotwin
 
   double tissue_activity_MBq(const WholeBodyModel &model, const std::string &key, const std::vector<double> &y)
   {
-    for (const auto &t : model.tissues())
-      if (t.key == key)
-        {
-          double s = 0;
-          for (const unsigned int p : t.pools)
-            s += y[model.network().amount(p, CompartmentNetwork::hot)];
-          return s * model.activity_MBq_per_nmol();
-        }
-    throw std::invalid_argument("the whole-body model has no tissue '" + key + "'");
+    const WholeBodyModel::Tissue *t = model.tissue(key);
+    if (t == nullptr)
+      throw std::invalid_argument("the whole-body model has no tissue '" + key + "'");
+    double s = 0;
+    for (const unsigned int p : t->pools)
+      s += y[model.network().amount(p, CompartmentNetwork::hot)];
+    return s * model.activity_MBq_per_nmol();
   }
 
   ModelCalibration::ModelCalibration(const WholeBodyModel &population, std::vector<CalibrationDatum> data_,
@@ -192,7 +190,8 @@ namespace radiotwin
       }
     for (const auto &d : data)
       {
-        tissue_activity_MBq(base, d.tissue, std::vector<double>(base.network().n_states(), 0.0)); // known?
+        if (base.tissue(d.tissue) == nullptr)
+          throw std::invalid_argument("the whole-body model has no tissue '" + d.tissue + "'");
         if (!(d.time_h > 0) || !(d.sigma_MBq > 0))
           throw std::invalid_argument("tissue '" + d.tissue + "': every time and uncertainty must be > 0");
         times_h.push_back(d.time_h);
@@ -261,8 +260,11 @@ namespace radiotwin
     };
     const std::vector<double> r0 = f(result.x);
     const auto J = difference_jacobian(f, result.x, r0, x_lower, x_upper, 1e-4, config.threads);
-    for (const double r : r0)
-      result.chi2_data += r * r;
+    for (std::size_t i = 0; i < data.size(); ++i)
+      {
+        result.chi2_data += r0[i] * r0[i];
+        result.fitted_MBq.push_back(data[i].activity_MBq + data[i].sigma_MBq * r0[i]);
+      }
     Eigen::MatrixXd Fd = Eigen::MatrixXd::Zero(p, p);
     for (std::size_t i = 0; i < data.size(); ++i)
       for (std::size_t a = 0; a < p; ++a)

@@ -59,6 +59,7 @@ namespace radiotwin
     std::vector<std::vector<double>> covariance_log; ///< posterior covariance of x
     std::vector<std::vector<double>> correlation;
     std::vector<double>              x;              ///< fitted ln theta
+    std::vector<double>              fitted_MBq;     ///< the model's activity of every datum at x
     double       chi2_data = 0, chi2_prior = 0;
     unsigned int n_data = 0, iterations = 0, model_runs = 0;
     double       wall_time_s = 0;

@@ -14,22 +14,12 @@ namespace radiotwin
 {
   namespace
   {
-    const WholeBodyModel::Tissue *find_tissue(const WholeBodyModel &m, const std::string &key)
-    {
-      for (const auto &t : m.tissues())
-        if (t.key == key)
-          return &t;
-      return nullptr;
-    }
-
     /// Total dose and BED [Gy] of a tissue in the final state.
     std::pair<double, double> dose_and_bed(const WholeBodyModel &m, const WholeBodyModel::Tissue &t,
                                            const std::vector<double> &y)
     {
-      if (t.dose_tracker < 0)
-        return {0, 0};
-      const unsigned int d = m.network().dose(t.dose_tracker);
-      return {y[d], t.alpha_beta_Gy > 0 ? y[d] + 2 * y[d + 2] / t.alpha_beta_Gy : y[d]};
+      const auto terms = m.dose_terms(t, y);
+      return {terms[0], WholeBodyModel::bed_Gy(t, terms[0], terms[1])};
     }
   } // namespace
 
@@ -43,11 +33,11 @@ namespace radiotwin
     if (config.cycles == 0)
       throw std::invalid_argument("no cycle to plan");
     for (const auto &t : config.targets)
-      if (!model.is_lesion(t) || find_tissue(model, t) == nullptr || find_tissue(model, t)->dose_tracker < 0)
+      if (!model.is_lesion(t) || model.tissue(t) == nullptr || model.tissue(t)->dose_tracker < 0)
         throw std::invalid_argument("'" + t + "' is not a lesion of the whole-body model");
     for (const auto &l : config.limits)
       {
-        const auto *t = find_tissue(model, l.tissue);
+        const auto *t = model.tissue(l.tissue);
         if (t == nullptr || t->dose_tracker < 0)
           throw std::invalid_argument("'" + l.tissue + "' is not a tissue of the whole-body model with a dose");
         if (l.bed && !(t->alpha_beta_Gy > 0))
@@ -67,19 +57,9 @@ namespace radiotwin
 
   std::vector<double> TreatmentOptimiser::quantities(const std::vector<double> &activities_MBq) const
   {
-    WholeBodyModel m = model;
-    m.set_plan(activities_MBq, config.interval_h, config.fixed_peptide);
-    const WholeBodyModel::Result run = m.run(std::vector<double>{activities_MBq.size() * config.interval_h});
-    const std::vector<double> &  y   = run.states.back();
-    double      objective = 0;
-    for (const auto &t : config.targets)
-      objective += dose_and_bed(m, *find_tissue(m, t), y).second / config.targets.size();
-    std::vector<double> out{objective};
-    for (const auto &l : config.limits)
-      {
-        const auto v = dose_and_bed(m, *find_tissue(m, l.tissue), y);
-        out.push_back(l.bed ? v.second : v.first);
-      }
+    const PlanOutcome   o = evaluate(activities_MBq);
+    std::vector<double> out{o.objective_BED_Gy};
+    out.insert(out.end(), o.limit_values_Gy.begin(), o.limit_values_Gy.end());
     return out;
   }
 
@@ -95,10 +75,10 @@ namespace radiotwin
       if (t.dose_tracker >= 0)
         out.tissues.emplace_back(t.key, dose_and_bed(m, t, y));
     for (const auto &t : config.targets)
-      out.objective_BED_Gy += dose_and_bed(m, *find_tissue(m, t), y).second / config.targets.size();
+      out.objective_BED_Gy += dose_and_bed(m, *m.tissue(t), y).second / config.targets.size();
     for (const auto &l : config.limits)
       {
-        const auto v = dose_and_bed(m, *find_tissue(m, l.tissue), y);
+        const auto v = dose_and_bed(m, *m.tissue(l.tissue), y);
         out.limit_values_Gy.push_back(l.bed ? v.second : v.first);
         out.feasible = out.feasible && out.limit_values_Gy.back() <= l.limit_Gy * (1 + 1e-6);
       }

@@ -790,21 +790,25 @@ namespace radiotwin
 
   std::vector<std::pair<WholeBodyModel::Adjustable, double *>> WholeBodyModel::adjustable_members()
   {
-    WholeBodyModel &m = *this;
-    return {{{"kidney_receptor_density", "nmol/L", "Whole body/Receptor densities/Kidney [nmol L^-1]"}, &m.rden_kidney},
-              {{"salivary_receptor_density", "nmol/L", "Whole body/Receptor densities/Salivary glands [nmol L^-1]"},
-               &m.rden_sg},
-              {{"prostate_receptor_density", "nmol/L", "Whole body/Receptor densities/Prostate [nmol L^-1]"},
-               &m.rden_prostate},
-              {{"liver_receptor_density", "nmol/L", "Whole body/Receptor densities/Liver [nmol L^-1]"}, &m.rden_liver},
-              {{"spleen_receptor_density", "nmol/L", "Whole body/Receptor densities/Spleen [nmol L^-1]"}, &m.rden_spleen},
-              {{"GI_receptor_density", "nmol/L", "Whole body/Receptor densities/GI [nmol L^-1]"}, &m.rden_gi},
-              {{"kidney_release_rate", "1/min", "Whole body/Release rates/Kidney [min^-1]", 1}, &m.release_kidney},
-              {{"salivary_release_rate", "1/min", "Whole body/Release rates/Salivary glands [min^-1]", 1}, &m.release_sg},
-              {{"other_release_rate", "1/min", "Whole body/Release rates/Other organs [min^-1]", 1}, &m.release_other},
-              {{"GFR", "L/min", "Whole body/Patient/GFR [L min^-1]", 0.5}, &m.gfr_L_per_min},
-              {{"internalisation_rate", "1/min", "Whole body/Binding/Internalisation rate lambda_int [min^-1]", 10},
-               &m.lambda_int}};
+    std::vector<std::pair<Adjustable, double *>> out = {
+      {{"kidney_receptor_density", "nmol/L", "Whole body/Receptor densities/Kidney [nmol L^-1]"}, &rden_kidney},
+      {{"salivary_receptor_density", "nmol/L", "Whole body/Receptor densities/Salivary glands [nmol L^-1]"}, &rden_sg},
+      {{"prostate_receptor_density", "nmol/L", "Whole body/Receptor densities/Prostate [nmol L^-1]"}, &rden_prostate},
+      {{"liver_receptor_density", "nmol/L", "Whole body/Receptor densities/Liver [nmol L^-1]"}, &rden_liver},
+      {{"spleen_receptor_density", "nmol/L", "Whole body/Receptor densities/Spleen [nmol L^-1]"}, &rden_spleen},
+      {{"GI_receptor_density", "nmol/L", "Whole body/Receptor densities/GI [nmol L^-1]"}, &rden_gi},
+      {{"kidney_release_rate", "1/min", "Whole body/Release rates/Kidney [min^-1]", 1}, &release_kidney},
+      {{"salivary_release_rate", "1/min", "Whole body/Release rates/Salivary glands [min^-1]", 1}, &release_sg},
+      {{"other_release_rate", "1/min", "Whole body/Release rates/Other organs [min^-1]", 1}, &release_other},
+      {{"GFR", "L/min", "Whole body/Patient/GFR [L min^-1]", 0.5}, &gfr_L_per_min},
+      {{"internalisation_rate", "1/min", "Whole body/Binding/Internalisation rate lambda_int [min^-1]", 10}, &lambda_int}};
+    for (auto &l : lesions)
+      {
+        out.push_back({{l.name + "_receptor_density", "nmol/L", "Whole body/Lesions/Lesions (" + l.name + ", 2nd)"}, &l.rden});
+        out.push_back({{l.name + "_perfusion", "mL/(min g)", "Whole body/Lesions/Lesions (" + l.name + ", 3rd)", 10},
+                       &l.perfusion_per_min});
+      }
+    return out;
   }
 
   std::vector<WholeBodyModel::Adjustable> WholeBodyModel::adjustable_parameters() const
@@ -812,47 +816,34 @@ namespace radiotwin
     std::vector<Adjustable> out;
     for (const auto &[a, value] : const_cast<WholeBodyModel &>(*this).adjustable_members())
       out.push_back(a);
-    for (const auto &l : lesions)
-      {
-        out.push_back({l.name + "_receptor_density", "nmol/L", "Whole body/Lesions/Lesions (" + l.name + ", 2nd)"});
-        out.push_back({l.name + "_perfusion", "mL/(min g)", "Whole body/Lesions/Lesions (" + l.name + ", 3rd)", 10});
-      }
     return out;
   }
 
-  double *WholeBodyModel::adjustable_value(const std::string &name)
+  std::pair<WholeBodyModel::Adjustable, double *> WholeBodyModel::adjustable(const std::string &name)
   {
     if (imported)
       throw std::invalid_argument("the parameters of a model imported from SBML cannot be adjusted ('" + name + "')");
-    for (const auto &[a, value] : adjustable_members())
-      if (a.name == name)
-        return value;
-    for (auto &l : lesions)
-      if (name == l.name + "_receptor_density")
-        return &l.rden;
-      else if (name == l.name + "_perfusion")
-        return &l.perfusion_per_min;
+    const auto all = adjustable_members();
+    for (const auto &member : all)
+      if (member.first.name == name)
+        return member;
     std::string known;
-    for (const auto &a : adjustable_parameters())
+    for (const auto &[a, value] : all)
       known += (known.empty() ? "" : ", ") + a.name;
     throw std::invalid_argument("'" + name + "' is not an adjustable parameter of the whole-body model (" + known + ")");
   }
 
   double WholeBodyModel::parameter(const std::string &name) const
   {
-    return *const_cast<WholeBodyModel &>(*this).adjustable_value(name);
+    return *const_cast<WholeBodyModel &>(*this).adjustable(name).second;
   }
 
   void WholeBodyModel::set_parameter(const std::string &name, const double value)
   {
-    double *const v     = adjustable_value(name);
-    double        upper = 0;
-    for (const auto &a : adjustable_parameters())
-      if (a.name == name)
-        upper = a.upper;
-    if (!(value >= 0 && value <= upper) || (name.find("_perfusion") != std::string::npos && value <= 0))
+    const auto [a, v] = adjustable(name);
+    if (!(value >= 0 && value <= a.upper) || (name.find("_perfusion") != std::string::npos && value <= 0))
       throw std::invalid_argument("'" + name + "' = " + std::to_string(value) + " is outside its range [0, " +
-                                  std::to_string(upper) + "]");
+                                  std::to_string(a.upper) + "]");
     *v = value;
     build();
   }
@@ -882,6 +873,22 @@ namespace radiotwin
       }
     it->volume_L = volume_L;
     build();
+  }
+
+  const WholeBodyModel::Tissue *WholeBodyModel::tissue(const std::string &key) const
+  {
+    for (const auto &t : tissue_list)
+      if (t.key == key)
+        return &t;
+    return nullptr;
+  }
+
+  std::array<double, 2> WholeBodyModel::dose_terms(const Tissue &t, const std::vector<double> &y) const
+  {
+    if (t.dose_tracker < 0)
+      return {{0, 0}};
+    const unsigned int d = net.dose(t.dose_tracker);
+    return {{y[d], y[d + 2]}};
   }
 
   std::string WholeBodyModel::lesion_entry(const std::string &without) const

@@ -171,6 +171,16 @@ namespace radiotwin
     /// Whether a tissue key is a lesion of the model (its radiobiology is the tumour's).
     bool is_lesion(const std::string &key) const;
     const std::vector<Tissue> &tissues() const { return tissue_list; }
+    /// The tissue of key @p key, or nullptr.
+    const Tissue *tissue(const std::string &key) const;
+    /// Absorbed dose D [Gy] and I = int Ddot Q dt [Gy^2] of @p t in state @p y (the dose
+    /// tracker's accumulators; 0, 0 without one). Differences of two states give a period's.
+    std::array<double, 2> dose_terms(const Tissue &t, const std::vector<double> &y) const;
+    /// Lea-Catcheside BED [Gy] of those terms, D + 2 I / (alpha/beta); D without radiobiology.
+    static double bed_Gy(const Tissue &t, double D_Gy, double I_Gy2)
+    {
+      return t.alpha_beta_Gy > 0 ? D_Gy + 2 * I_Gy2 / t.alpha_beta_Gy : D_Gy;
+    }
     const InjectionProtocol &protocol() const { return injections; }
     double decay_constant_per_min() const { return lambda; }
     double activity_MBq_per_nmol() const { return radiotwin::activity_MBq_per_nmol(lambda); }
@@ -255,10 +265,10 @@ namespace radiotwin
     double duration = 1008, output_interval = 1, rtol = 1e-8, atol = 1e-12;
     NetworkIntegrator::LinearSolver linear_solver = NetworkIntegrator::LinearSolver::sparse;
 
-    /// Where an adjustable parameter lives (throws for an unknown name or an imported model).
-    double *adjustable_value(const std::string &name);
-    /// The adjustable parameters of the native model and their members.
+    /// The adjustable parameters of the native model (lesions included) and their members.
     std::vector<std::pair<Adjustable, double *>> adjustable_members();
+    /// One of them (throws for an unknown name or an imported model).
+    std::pair<Adjustable, double *> adjustable(const std::string &name);
 
     /// 'Model = sbml': the imported model and its mapping (sbml_whole_body.h).
     std::shared_ptr<const SbmlMapping> imported;

@@ -131,7 +131,10 @@ namespace radiotwin
             j["absorbed_dose_Gy"] = y_end[d];
             j["absorbed_dose_per_activity_Gy_per_GBq"] = y_end[d] / (injected_MBq / 1000);
             if (t.alpha_beta_Gy > 0)
-              j["BED_Gy"] = y_end[d] + 2.0 * y_end[d + 2] / t.alpha_beta_Gy;
+              {
+                const auto terms = dose_terms(t, y_end);
+                j["BED_Gy"]      = bed_Gy(t, terms[0], terms[1]);
+              }
           }
         if (t.receptors_nmol > 0)
           {

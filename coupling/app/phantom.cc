@@ -96,9 +96,8 @@ namespace radiotwin
     const WholeBodyModel::Result result = model.run();
     const double                 a_per_nmol = model.activity_MBq_per_nmol();
     const auto                   tissue     = [&](const std::string &key) -> const WholeBodyModel::Tissue & {
-      for (const auto &t : model.tissues())
-        if (t.key == key)
-          return t;
+      if (const WholeBodyModel::Tissue *t = model.tissue(key))
+        return *t;
       throw InputError(file.filename() + ": the whole-body model has no tissue '" + key +
                        "' for the phantom (its lesions must include Tumor1 and Tumor2)");
     };

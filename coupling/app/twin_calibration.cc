@@ -151,9 +151,6 @@ namespace radiotwin
           }
 
     // The measured tissues: the regions of each summed at the times they share.
-    std::set<std::string> model_tissues;
-    for (const auto &t : model.tissues())
-      model_tissues.insert(t.key);
     std::map<std::string, std::vector<std::string>> regions_of;
     std::vector<std::string>                        unfitted;
     for (const auto &[region, points] : m.curves)
@@ -165,7 +162,7 @@ namespace radiotwin
             unfitted.push_back(region);
             continue;
           }
-        if (!model_tissues.count(tissue))
+        if (model.tissue(tissue) == nullptr)
           file.fail(section + "Region tissues", "region '" + region + "' belongs to '" + tissue +
                                                   "', which is not a tissue of the whole-body model");
         regions_of[tissue].push_back(region);
@@ -256,12 +253,6 @@ namespace radiotwin
     for (const auto &t : model.tissues())
       if (t.dose_tracker >= 0 && !regions_of.count(t.key))
         tissues.push_back(t.key); // predicted too: marrow, other organs and lesions
-    const auto tissue_of = [&](const WholeBodyModel &wb, const std::string &key) -> const WholeBodyModel::Tissue & {
-      for (const auto &t : wb.tissues())
-        if (t.key == key)
-          return t;
-      throw std::logic_error("no tissue " + key);
-    };
 
     // Predicted cycles: per cycle and tissue TIA [MBq h], dose [Gy] and BED [Gy], with the
     // patient's segmented mass where every region of the tissue has one.
@@ -277,22 +268,18 @@ namespace radiotwin
       for (unsigned int c = 0; c < n_cycles; ++c)
         for (const auto &key : tissues)
           {
-            const auto &t     = tissue_of(wb, key);
+            const auto &t     = *wb.tissue(key);
             const auto &end   = r.states.at(c); // rows at the cycles' ends only
             const auto  begin = c == 0 ? std::vector<double>(end.size(), 0.0) : r.states.at(c - 1);
             const unsigned int I = wb.network().integral(t.integral);
             out.push_back((end[I] - begin[I]) * a / 60.0);
-            double D = 0, Q2 = 0;
-            if (t.dose_tracker >= 0)
-              {
-                const unsigned int d     = wb.network().dose(t.dose_tracker);
-                const auto         mass  = tissue_mass_kg.find(key);
-                const double       ratio = mass != tissue_mass_kg.end() && t.mass_kg > 0 ? t.mass_kg / mass->second : 1.0;
-                D                        = (end[d] - begin[d]) * ratio;
-                Q2                       = (end[d + 2] - begin[d + 2]) * ratio * ratio;
-              }
+            // The cycle's terms, rescaled to the patient's mass: D by m_model / m, I by its square.
+            const auto   mass  = tissue_mass_kg.find(key);
+            const double ratio = mass != tissue_mass_kg.end() && t.mass_kg > 0 ? t.mass_kg / mass->second : 1.0;
+            const auto   e = wb.dose_terms(t, end), b = wb.dose_terms(t, begin);
+            const double D = (e[0] - b[0]) * ratio, I2 = (e[1] - b[1]) * ratio * ratio;
             out.push_back(D);
-            out.push_back(t.alpha_beta_Gy > 0 ? D + 2 * Q2 / t.alpha_beta_Gy : D);
+            out.push_back(WholeBodyModel::bed_Gy(t, D, I2));
           }
       return out;
     };
@@ -332,7 +319,7 @@ namespace radiotwin
     };
     std::vector<double> curve_values, curve_sd;
     propagate_uncertainty(curves_f, x, result.covariance_log, curve_values, curve_sd, 1e-4, settings.threads);
-    const std::vector<double> fitted = calibration->activities_MBq(x);
+    const std::vector<double> &fitted = result.fitted_MBq;
 
     // Outputs.
     Json j;
@@ -372,7 +359,7 @@ namespace radiotwin
         j["tissues"][tissue]["regions"] = regions;
         if (tissue_mass_kg.count(tissue))
           j["tissues"][tissue]["patient_mass_kg"] = tissue_mass_kg.at(tissue);
-        j["tissues"][tissue]["model_mass_kg"] = tissue_of(model, tissue).mass_kg;
+        j["tissues"][tissue]["model_mass_kg"] = model.tissue(tissue)->mass_kg;
       }
     std::vector<std::string> not_identifiable;
     for (const auto &p : result.parameters)
@@ -427,7 +414,7 @@ namespace radiotwin
           {
             const std::size_t i    = 3 * (c * tissues.size() + k);
             const auto        mass = tissue_mass_kg.find(tissues[k]);
-            const double      kg   = mass != tissue_mass_kg.end() ? mass->second : tissue_of(model, tissues[k]).mass_kg;
+            const double      kg   = mass != tissue_mass_kg.end() ? mass->second : model.tissue(tissues[k])->mass_kg;
             cycles_csv << c + 1 << "," << tissues[k] << "," << kg << "," << cycle_values[i] << "," << cycle_sd[i] << ","
                        << cycle_values[i + 1] << "," << cycle_sd[i + 1] << "," << cycle_values[i + 2] << ","
                        << cycle_sd[i + 2] << "\n";

@@ -9,30 +9,17 @@
    optimum meets every limit to 1e-6 relative, is at least as good as the feasible reference,
    and more permissive kidney limits never give a worse tumour BED (the Pareto front).
 """
-import argparse
 import json
 import os
-import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from twin_images_test import run  # noqa: E402
+from twin_images_test import Checks, arguments, run  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--radiotwin", required=True)
-    ap.add_argument("--configs", required=True)
-    ap.add_argument("--work", required=True)
-    args = ap.parse_args()
-    shutil.rmtree(args.work, ignore_errors=True)
-    os.makedirs(args.work)
-    failures = []
-
-    def check(ok, text):
-        print(("ok   " if ok else "FAIL ") + text)
-        if not ok:
-            failures.append(text)
+    args = arguments(("--configs", {"required": True}))
+    check = Checks()
 
     # 1. Closed form.
     limit = 0.1
@@ -71,9 +58,7 @@ def main():
     front = [p["target_mean_BED_Gy"] for p in s["pareto_front"]]
     check(all(b >= a * (1 - 1e-6) for a, b in zip(front, front[1:])),
           "2. more permissive kidney limits never give a worse tumour BED: %s Gy" % ", ".join("%.5g" % x for x in front))
-    if failures:
-        sys.exit("%d check(s) failed" % len(failures))
-    print("all checks passed")
+    check.finish()
 
 
 if __name__ == "__main__":

@@ -25,17 +25,16 @@ Malformed calibration input: an unknown parameter, a region mapped to no tissue 
 held-out time that is not a measurement time, an injected activity the model was not given:
 exit 1 and one message naming the parameter.
 """
-import argparse
 import csv
 import json
 import os
 import random
-import shutil
+import re
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from twin_images_test import run  # noqa: E402
+from twin_images_test import Checks, arguments, run  # noqa: E402
 
 TRUTH = {"kidney_receptor_density": 20.0, "salivary_receptor_density": 50.0, "kidney_release_rate": 4e-4,
          "lesion_01_receptor_density": 80.0, "lesion_02_receptor_density": 15.0}
@@ -71,19 +70,8 @@ def cycles_table(folder):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--radiotwin", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--seeds", type=int, default=20, help="noisy patients of (b)")
-    args = ap.parse_args()
-    shutil.rmtree(args.work, ignore_errors=True)
-    os.makedirs(args.work)
-    failures = []
-
-    def check(ok, text):
-        print(("ok   " if ok else "FAIL ") + text)
-        if not ok:
-            failures.append(text)
+    args = arguments(("--seeds", {"type": int, "default": 20, "help": "noisy patients of (b)"}))
+    check = Checks()
 
     # The synthetic patient, two cycles six weeks apart, imaged in the first.
     cycles = "  subsection Injection\n    set Number of cycles = 2\n  end"
@@ -241,7 +229,7 @@ def main():
               r"parameter 'Twin/Injected activity \[MBq\]'.*6000 MBq, but one cycle of"),
              ("PDE lesion not a lesion", ["--set", "Twin/Lesion PDE/Lesion=liver"],
               r"parameter 'Twin/Lesion PDE/Lesion'.*'liver' is not one of 'Twin/Lesions'")]
-    import re
+
     for name, extra, pattern in cases:
         done = subprocess.run([args.radiotwin, "twin", twin_prm, "--set", "Output/Plots=false",
                                "--set", "Output/Directory=" + os.path.join(args.work, "bad")] + extra,
@@ -250,9 +238,7 @@ def main():
         check(done.returncode == 1 and len(lines) == 1 and re.search(pattern, lines[0]) is not None,
               "bad input, %s: exit %d, %r" % (name, done.returncode, done.stderr.strip()[:300]))
 
-    if failures:
-        sys.exit("%d check(s) failed" % len(failures))
-    print("all checks passed")
+    check.finish()
 
 
 if __name__ == "__main__":

@@ -27,6 +27,36 @@ def run(cmd, expect=0):
     return done.stdout + done.stderr
 
 
+class Checks:
+    """Named checks printed as 'ok'/'FAIL'; finish() exits non-zero when any failed."""
+
+    def __init__(self):
+        self.failures = []
+
+    def __call__(self, ok, text):
+        print(("ok   " if ok else "FAIL ") + text)
+        if not ok:
+            self.failures.append(text)
+
+    def finish(self):
+        if self.failures:
+            sys.exit("%d check(s) failed" % len(self.failures))
+        print("all checks passed")
+
+
+def arguments(*extra):
+    """--radiotwin and --work (emptied), plus @p extra as (flag, keyword arguments) pairs."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--radiotwin", required=True)
+    ap.add_argument("--work", required=True)
+    for flag, options in extra:
+        ap.add_argument(flag, **options)
+    args = ap.parse_args()
+    shutil.rmtree(args.work, ignore_errors=True)
+    os.makedirs(args.work)
+    return args
+
+
 def phantom(radiotwin, folder, extra):
     prm = folder + ".prm"
     with open(prm, "w") as f:
@@ -45,12 +75,7 @@ def measurements(folder):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--radiotwin", required=True)
-    ap.add_argument("--work", required=True)
-    args = ap.parse_args()
-    shutil.rmtree(args.work, ignore_errors=True)
-    os.makedirs(args.work)
+    args = arguments()
     failures = []
 
     # 1. Exact images.
